@@ -1,0 +1,63 @@
+"""The base class every layer and loss in :mod:`mytorch.nn` derives from.
+
+A module computes ``forward`` and keeps what its ``backward`` will need. Parameters are
+plain NumPy arrays held as attributes; a module lists their names in ``param_names`` and
+stores the gradient of each in the attribute named ``grad_<name>`` (``weight`` ->
+``grad_weight``), the convention the optimisers rely on.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+
+class Module:
+    """A differentiable building block with ``forward`` and ``backward``.
+
+    Subclasses that own parameters set ``param_names`` (for example
+    ``("weight", "bias")``) and fill ``grad_<name>`` in ``backward``.
+    """
+
+    param_names: tuple[str, ...] = ()
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
+
+    def backward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward()")
+
+    def modules(self) -> Iterator["Module"]:
+        """Yield this module and every module inside it (containers override this)."""
+        yield self
+
+    def parameters(self) -> Iterator[tuple["Module", str]]:
+        """Yield ``(module, name)`` for every parameter, so that both
+        ``getattr(module, name)`` and ``getattr(module, "grad_" + name)`` can be read
+        fresh at each step, even after a parameter array was replaced."""
+        for module in self.modules():
+            for name in module.param_names:
+                yield module, name
+
+    def zero_grad(self) -> None:
+        """Set every stored parameter gradient to zeros of the parameter's shape."""
+        for module, name in self.parameters():
+            setattr(module, "grad_" + name, np.zeros_like(getattr(module, name)))
+
+    def _saved(self, name: str):
+        """Return the attribute ``name`` saved by ``forward``, or explain that
+        ``backward`` was called before ``forward``."""
+        value = getattr(self, name, None)
+        if value is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward() was called before forward(): "
+                f"expected the saved '{name}' from a forward pass, got nothing."
+            )
+        return value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
