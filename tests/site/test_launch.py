@@ -1,0 +1,67 @@
+"""Launch links of the built chapters, and the agreement of two independent executions."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "tools"))
+
+import notebooks  # noqa: E402
+
+pytestmark = pytest.mark.site
+CHAPTERS = notebooks.chapters()
+
+
+def _tracked(path: str) -> bool:
+    return subprocess.run(["git", "ls-files", "--error-unmatch", path], cwd=ROOT, capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda p: p.stem)
+def test_colab_and_binder_open_a_committed_notebook(md):
+    repo = notebooks.config()["repository"]
+    org_repo = repo["url"].removeprefix("https://github.com/").rstrip("/")
+    page = (HTML / "book" / f"{md.stem}.html").read_text(encoding="utf-8")
+    colab = re.findall(r'href="https://colab\.research\.google\.com/github/([^"]+)"', page)
+    binder = re.findall(r'href="https://mybinder\.org/v2/gh/([^"]+)"', page)
+    assert colab == [f"{org_repo}/blob/{repo['branch']}/book/{md.stem}.ipynb"]
+    assert binder == [f"{org_repo}/{repo['branch']}?urlpath=tree/book/{md.stem}.ipynb"]
+    assert _tracked(f"book/{md.stem}.ipynb"), f"book/{md.stem}.ipynb is not committed, so Colab cannot open it"
+
+
+def _outputs(path: Path):
+    """The text, image and HTML outputs of every code cell, in order (widget ids excluded:
+    they are fresh random identifiers on every run)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    result = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream":
+                result.append(("stream", "".join(output["text"])))
+            elif "data" in output:
+                data = output["data"]
+                for mime in ("text/plain", "image/png", "image/svg+xml", "text/html"):
+                    if mime in data and "application/vnd.jupyter.widget-view+json" not in data:
+                        result.append((mime, "".join(data[mime])))
+    return result
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=lambda p: p.stem)
+def test_two_executions_give_the_same_outputs(md):
+    """The book's build and the Colab-style run of tests/chapters are independent
+    executions; seeded chapters must print and draw exactly the same."""
+    colab_run = ROOT / ".cache" / "colab-run" / f"{md.stem}.ipynb"
+    built = ROOT / "_build" / "jupyter_execute" / "book" / f"{md.stem}.ipynb"
+    if not colab_run.exists():
+        pytest.skip("run tests/chapters/test_colab.py first (make test does)")
+    first, second = _outputs(built), _outputs(colab_run)
+    assert len(first) == len(second)
+    for (kind_a, a), (kind_b, b) in zip(first, second):
+        assert kind_a == kind_b and a == b, f"{md.stem}: {kind_a} output differs between two runs"
