@@ -12,6 +12,7 @@ compare their outputs with the book's own execution: two independent runs must a
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -34,9 +35,12 @@ def colab_python(tmp_path_factory):
     """A Python whose ``mytorch`` comes from a wheel and which cannot see the repository."""
     base = tmp_path_factory.mktemp("colab")
     wheels = base / "wheels"
+    # Build from a copy: setuptools leaves build/ and *.egg-info/ beside the sources.
+    source = shutil.copytree(ROOT / "code", base / "code",
+                             ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(wheels), str(ROOT / "code")],
+         "-w", str(wheels), str(source)],
         check=True,
     )
     (wheel,) = wheels.glob("mytorch-*.whl")
