@@ -5,8 +5,8 @@ whose backward passes are derived in the book; ``mytorch.optim`` updates their p
 Importing the package has no side effects and needs only NumPy.
 """
 
-from mytorch import gradcheck, nn
+from mytorch import data, gradcheck, nn, optim
 from mytorch.engine import Value
 
 __version__ = "0.1.0"
-__all__ = ["Value", "gradcheck", "nn"]
+__all__ = ["Value", "data", "gradcheck", "nn", "optim"]

@@ -1,0 +1,72 @@
+"""Optimisers: they read each parameter and its gradient by name and write the update back."""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with momentum, ``v <- momentum * v + grad``, ``param <- param - lr * v``.
+
+    With ``momentum = 0`` this is plain ``param <- param - lr * grad``. The velocity ``v``
+    follows PyTorch's convention (``torch.optim.SGD`` with no dampening): ``lr`` scales
+    the velocity at each step rather than entering it, so a run matches PyTorch's step
+    for step, and ``v`` starts at 0, which makes the first step ``v = grad``.
+
+    Args:
+        model: a :class:`mytorch.nn.Module` (a ``Sequential`` or a single layer).
+        lr: the learning rate, a finite number ``> 0``.
+        momentum: the fraction of the previous velocity kept, ``0 <= momentum < 1``.
+
+    Attributes:
+        velocity: ``v`` for each parameter, keyed by ``(module, name)``.
+    """
+
+    def __init__(self, model, lr: float, momentum: float = 0.0):
+        if not callable(getattr(model, "parameters", None)):
+            raise ValueError(
+                f"SGD: expected a mytorch.nn.Module with parameters(), got {type(model).__name__}"
+            )
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"SGD: expected a learning rate lr > 0, got lr={lr!r}")
+        if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum < 1:
+            raise ValueError(f"SGD: expected 0 <= momentum < 1, got momentum={momentum!r}")
+        self.model = model
+        self.lr = float(lr)
+        self.momentum = float(momentum)
+        self.velocity: dict = {}
+
+    def step(self) -> None:
+        """Update every parameter, ``v <- momentum * v + grad``, ``param <- param - lr * v``.
+
+        The updated parameter is a new array that replaces the old one on its module.
+
+        A parameter whose gradient is still ``None`` (never backpropagated) is skipped,
+        as PyTorch skips parameters whose ``.grad`` is ``None``.
+        """
+        # Parameters are looked up by name at every step: a chapter may have replaced
+        # ``layer.weight`` with a new array since the optimiser was built.
+        for module, name in self.model.parameters():
+            grad = getattr(module, "grad_" + name, None)
+            if grad is None:
+                continue
+            param = getattr(module, name)
+            if np.shape(grad) != np.shape(param):
+                raise ValueError(
+                    f"SGD.step: expected {type(module).__name__}.grad_{name} to have the shape of "
+                    f"{name}, {np.shape(param)}, got {np.shape(grad)}"
+                )
+            # BEGIN SOLUTION
+            v = grad
+            if self.momentum:
+                v = self.momentum * self.velocity.get((module, name), 0.0) + grad
+                self.velocity[(module, name)] = v
+            setattr(module, name, param - self.lr * v)
+            # END SOLUTION
+
+    def zero_grad(self) -> None:
+        """Set every parameter gradient to zeros, before the next backward pass."""
+        self.model.zero_grad()

@@ -1,0 +1,169 @@
+"""Bad input to the convolution and pooling layers: each raises at once, and its message
+names what was expected and what arrived."""
+
+import re
+
+import numpy as np
+import pytest
+
+from mytorch import nn
+
+
+def conv2d(in_channels=3, out_channels=4, kernel_size=3, **kwargs):
+    return nn.Conv2d(in_channels, out_channels, kernel_size, rng=np.random.default_rng(0), **kwargs)
+
+
+def conv1d(in_channels=3, out_channels=4, kernel_size=3, **kwargs):
+    return nn.Conv1d(in_channels, out_channels, kernel_size, rng=np.random.default_rng(0), **kwargs)
+
+
+# ------------------------------------------------------------------------ wrong rank
+@pytest.mark.parametrize("make_layer, layout, shape", [
+    (conv2d, "(N, C_in, H, W)", (3, 5, 5)),
+    (conv1d, "(N, C_in, L)", (1, 3, 5, 5)),
+    (lambda: nn.MaxPool2d(2), "(N, C, H, W)", (5, 5)),
+    (lambda: nn.MaxPool1d(2), "(N, C, L)", (2, 5)),
+])
+def test_wrong_rank(make_layer, layout, shape):
+    ndim = len(layout.split(","))
+    message = f"expected a {ndim}-D array of shape {layout}, got a {len(shape)}-D array of shape {shape}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_layer().forward(np.ones(shape))
+
+
+# ------------------------------------------------------------- wrong channel count
+@pytest.mark.parametrize("make_layer, shape", [(conv2d, (2, 5, 6, 6)), (conv1d, (2, 5, 6))])
+def test_wrong_channel_count(make_layer, shape):
+    with pytest.raises(ValueError, match=re.escape(f"expected C_in (in_channels) = 3, got 5 (input shape {shape})")):
+        make_layer().forward(np.ones(shape))
+
+
+# ------------------------------------------------ kernel larger than the padded input
+def test_conv2d_kernel_taller_than_padded_input():
+    message = "kernel size 5 is larger than the padded input height 4 (input height 2 + 2 * padding 1)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        conv2d(kernel_size=5, padding=1).forward(np.ones((1, 3, 2, 9)))
+
+
+def test_conv2d_kernel_wider_than_padded_input():
+    message = "kernel size 4 is larger than the padded input width 3 (input width 3 + 2 * padding 0)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        conv2d(kernel_size=(2, 4)).forward(np.ones((1, 3, 5, 3)))
+
+
+def test_conv1d_kernel_longer_than_padded_input():
+    message = "kernel size 3 is larger than the padded input length 2 (input length 2 + 2 * padding 0)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        conv1d().forward(np.ones((1, 3, 2)))
+
+
+@pytest.mark.parametrize("layer, shape, axis", [
+    (nn.MaxPool2d(3), (1, 1, 2, 5), "height"),
+    (nn.MaxPool1d(3), (1, 1, 2), "length"),
+])
+def test_pool_kernel_larger_than_padded_input(layer, shape, axis):
+    message = f"kernel size 3 is larger than the padded input {axis} 2 (input {axis} 2 + 2 * padding 0)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        layer.forward(np.ones(shape))
+
+
+# ------------------------------------------------------------- bad hyperparameters
+@pytest.mark.parametrize("make_layer", [nn.Conv2d, nn.Conv1d])
+@pytest.mark.parametrize("argument, value, message", [
+    ("kernel_size", 0, "kernel_size: expected values >= 1, got 0"),
+    ("stride", 0, "stride: expected values >= 1, got 0"),
+    ("stride", -2, "stride: expected values >= 1, got -2"),
+    ("padding", -1, "padding: expected values >= 0, got -1"),
+    ("kernel_size", 2.5, "kernel_size: expected an int or a ${kind} of ints, got 2.5"),
+    ("stride", True, "stride: expected an int or a ${kind} of ints, got True"),
+    ("padding", "1", "padding: expected an int or a ${kind} of ints, got '1'"),
+])
+def test_conv_bad_hyperparameter(make_layer, argument, value, message):
+    kwargs = {"kernel_size": 2, "stride": 1, "padding": 0, argument: value}
+    kind = "pair" if make_layer is nn.Conv2d else "1-tuple"
+    message = f"{make_layer.__name__} " + message.replace("${kind}", kind)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_layer(2, 3, **kwargs)
+
+
+@pytest.mark.parametrize("make_layer, kernel_size, kind", [
+    (nn.Conv2d, (2, 2, 2), "pair"),
+    (nn.Conv1d, (2, 2), "1-tuple"),
+])
+def test_conv_kernel_size_with_too_many_entries(make_layer, kernel_size, kind):
+    message = f"{make_layer.__name__} kernel_size: expected an int or a {kind} of ints, got {kernel_size}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_layer(2, 3, kernel_size)
+
+
+@pytest.mark.parametrize("argument", ["in_channels", "out_channels"])
+@pytest.mark.parametrize("value", [0, -3, 2.0, True])
+def test_conv_bad_channel_count(argument, value):
+    sizes = {"in_channels": 2, "out_channels": 3, argument: value}
+    with pytest.raises(ValueError, match=re.escape(f"Conv2d: expected {argument} to be a positive int, got {value!r}")):
+        nn.Conv2d(sizes["in_channels"], sizes["out_channels"], 2)
+
+
+def test_conv_seed_instead_of_generator():
+    with pytest.raises(ValueError, match="Conv2d: expected rng to be a numpy.random.Generator .*, got int"):
+        nn.Conv2d(2, 3, 2, rng=0)
+
+
+def test_conv_integer_dtype():
+    with pytest.raises(ValueError, match="Conv1d: expected a floating dtype, got int64"):
+        nn.Conv1d(2, 3, 2, dtype=np.int64)
+
+
+@pytest.mark.parametrize("make_layer, argument, value, message", [
+    (nn.MaxPool2d, "kernel_size", 0, "MaxPool2d kernel_size: expected values >= 1, got 0"),
+    (nn.MaxPool2d, "stride", (1, 0), "MaxPool2d stride: expected values >= 1, got (1, 0)"),
+    (nn.MaxPool2d, "padding", -1, "MaxPool2d padding: expected values >= 0, got -1"),
+    (nn.MaxPool1d, "kernel_size", [2, 2], "MaxPool1d kernel_size: expected an int or a 1-tuple of ints, got [2, 2]"),
+    (nn.MaxPool1d, "stride", 1.5, "MaxPool1d stride: expected an int or a 1-tuple of ints, got 1.5"),
+])
+def test_pool_bad_hyperparameter(make_layer, argument, value, message):
+    kwargs = {"kernel_size": 2, "stride": None, "padding": 0, argument: value}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_layer(**kwargs)
+
+
+@pytest.mark.parametrize("make_layer, kernel_size, padding, message", [
+    (nn.MaxPool2d, 3, (1, 2), "MaxPool2d padding: expected at most half the kernel size (3, 3), got (1, 2)"),
+    (nn.MaxPool1d, 2, 2, "MaxPool1d padding: expected at most half the kernel size (2,), got (2,)"),
+])
+def test_pool_padding_more_than_half_the_kernel(make_layer, kernel_size, padding, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_layer(kernel_size, padding=padding)
+
+
+# ---------------------------------------------------------- backward before forward
+@pytest.mark.parametrize("layer, saved, grad_shape", [
+    (conv2d(), "cols", (1, 4, 2, 2)),
+    (conv1d(), "cols", (1, 4, 2)),
+    (nn.MaxPool2d(2), "argmax", (1, 1, 2, 2)),
+    (nn.MaxPool1d(2), "argmax", (1, 1, 2)),
+])
+def test_backward_before_forward(layer, saved, grad_shape):
+    name = type(layer).__name__
+    message = rf"{name}\.backward\(\) was called before forward\(\): expected the saved '{saved}' from a forward pass, got nothing"
+    with pytest.raises(RuntimeError, match=message):
+        layer.backward(np.ones(grad_shape))
+
+
+# ------------------------------------------------------ upstream gradient wrong shape
+@pytest.mark.parametrize("layer, x_shape, expected, layout, received", [
+    (conv2d(stride=2, padding=1), (2, 3, 6, 5), (2, 4, 3, 3), "(N, C_out, H_out, W_out)", (2, 4, 6, 5)),
+    (conv1d(), (2, 3, 6), (2, 4, 4), "(N, C_out, L_out)", (2, 3, 6)),
+    (nn.MaxPool2d(2), (2, 3, 6, 5), (2, 3, 3, 2), "(N, C, H_out, W_out)", (3, 2, 3, 2)),
+    (nn.MaxPool1d(3, stride=1), (2, 3, 6), (2, 3, 4), "(N, C, L_out)", (2, 3, 4, 1)),
+])
+def test_upstream_gradient_of_the_wrong_shape(layer, x_shape, expected, layout, received):
+    layer.forward(np.ones(x_shape))
+    message = f"{type(layer).__name__}.backward: expected grad of shape {expected} {layout}, got {received}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        layer.backward(np.ones(received))
+
+
+def test_non_numeric_input():
+    with pytest.raises(ValueError, match="Conv2d.forward x: expected an array of numbers, got dtype <U1"):
+        conv2d().forward(np.array([[["a"]]]))
