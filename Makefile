@@ -13,9 +13,15 @@ JB := $(BIN)/jupyter-book
 # Root installs system packages directly; anyone else goes through sudo (as on CI runners).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+# The site serves MathJax and the widget manager itself (_config.yml: html_static_path,
+# mathjax_path, nb_ipywidgets_js), so a reader offline still sees equations and widgets.
+# Not a folder named `_static`: Jupyter Book would inject every JS file in it into every page.
+VENDOR := assets/vendor
+VENDOR_STAMP := $(VENDOR)/.copied
 
 # `book/` is a folder, so every target named like one must be phony or make skips it.
-.PHONY: book test clean serve bench notebooks times linkcheck system-deps strict-build
+.PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,21 +34,50 @@ $(STAMP): requirements.txt code/pyproject.toml
 system-deps:
 	@command -v dot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz >/dev/null; }
 
+# Headless Chromium for the browser tests of the site (Playwright drives /usr/bin/chromium;
+# `playwright install` would download a browser of its own).
+browser-deps:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# The npm packages of package-lock.json: what the site serves, and axe-core for the tests.
+# Node.js and npm come with the machine; where they are missing, apt installs nodejs, and
+# npm too unless that nodejs (as NodeSource's does) brings its own.
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs >/dev/null; }
+	@command -v npm >/dev/null || $(SUDO) apt-get install -y -qq npm >/dev/null
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Copy the files the pages load into assets/vendor/ (git-ignored), served as _static/vendor/.
+$(VENDOR_STAMP): $(NPM_STAMP)
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/html-manager
+	cp -R node_modules/mathjax/es5 $(VENDOR)/mathjax
+	cp node_modules/requirejs/require.js $(VENDOR)/require.js
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js $(VENDOR)/html-manager/
+	@# The widgets' icon fonts, which embed-amd.js loads from its own folder.
+	cp node_modules/@jupyter-widgets/html-manager/dist/*.{woff2,woff,ttf,eot,svg} $(VENDOR)/html-manager/
+	@touch $@
+
 ## make book: install what is missing, then build the HTML book into _build/html.
-book: $(STAMP) system-deps
+book: $(STAMP) system-deps $(VENDOR_STAMP)
 	$(JB) build . -W -n --keep-going
 
 ## make test: the package and chapter tests, then a clean strict build, then the site tests.
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(VENDOR_STAMP) browser-deps
 	$(BIN)/pytest -m "not site"
 	$(MAKE) strict-build
 	$(BIN)/pytest -m site
 
 # A clean build: a cached build would not notice edits under code/ and could report success
 # after a failed build.
-strict-build: $(STAMP) system-deps
+strict-build: $(STAMP) system-deps $(VENDOR_STAMP)
 	rm -rf _build
 	$(JB) build . -W -n --keep-going
+
+## make linkcheck: check the external links (needs the internet; not part of make test).
+linkcheck: $(STAMP) system-deps $(VENDOR_STAMP)
+	$(JB) build . --builder linkcheck
 
 ## make times: each chapter's execution time, from myst-nb's statistics of the last build.
 times: $(STAMP)

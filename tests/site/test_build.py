@@ -1,12 +1,14 @@
 """The built HTML book (run after `make book`; `make test` builds it from scratch first)."""
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
+# The built book: _build/html, or $BOOK_HTML (as in conftest.py).
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 
 pytestmark = pytest.mark.site
 

@@ -1,0 +1,51 @@
+// Runs on pages with Jupyter widgets, between RequireJS and the widget manager
+// (`nb_ipywidgets_js` in _config.yml). Both are served from _static/vendor/, so the widgets
+// of a page work without a network.
+(function () {
+  "use strict";
+
+  // The widget manager's bundle (embed-amd.js) finds its font files next to the URL of its
+  // AMD module, which RequireJS would resolve relative to the page. Map the module to the
+  // folder the Makefile copies the bundle and its fonts into: _static/vendor/html-manager/.
+  var vendor = new URL("vendor/html-manager", document.currentScript.src).href;
+  window.requirejs.config({ paths: { "@jupyter-widgets/html-manager/dist": vendor } });
+
+  // ipywidgets typesets widget labels with MathJax 2's `MathJax.Hub.Queue`
+  // (jupyter-widgets/ipywidgets#3829); the book loads MathJax 3, which has no `Hub`, and
+  // whose page configuration knows only \( \) and \[ \] (MyST rewrites the book's `$`).
+  // Forward those calls to MathJax 3, rewriting the `$` delimiters that widget
+  // descriptions use. MathJax is deferred, so it has started by DOMContentLoaded, and the
+  // widgets render later, on `load`.
+  function dollarsToBrackets(element) {
+    var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      node.nodeValue = node.nodeValue
+        .replace(/\$\$([^$]+)\$\$/g, "\\[$1\\]")
+        .replace(/\$([^$]+)\$/g, "\\($1\\)");
+    }
+  }
+
+  window.addEventListener("DOMContentLoaded", function () {
+    var mathjax = window.MathJax;
+    if (!mathjax || mathjax.Hub || !mathjax.startup) {
+      return;
+    }
+    mathjax.Hub = {
+      Queue: function () {
+        Array.prototype.forEach.call(arguments, function (call) {
+          var element = Array.isArray(call) && call[0] === "Typeset" && call[2];
+          if (element) {
+            dollarsToBrackets(element);
+            mathjax.startup.promise = mathjax.startup.promise
+              .then(function () {
+                return mathjax.typesetPromise([element]);
+              })
+              .catch(function (error) {
+                console.error("MathJax could not typeset a widget label:", error);
+              });
+          }
+        });
+      },
+    };
+  });
+})();
