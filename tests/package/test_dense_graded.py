@@ -191,15 +191,13 @@ def test_cross_entropy_is_stable_for_logits_of_1e4(data, n, c):
     np.testing.assert_allclose(grad, lt.grad.numpy(), **TIGHT)
 
 
-@given(st.data(), sizes, sizes)
-def test_mse_matches_torch_and_central_differences(data, n, d):
-    prediction = data.draw(float_arrays((n, d)), label="prediction")
-    target = data.draw(float_arrays((n, d)), label="target")
-    loss_fn = nn.MSELoss()
+def check_elementwise_loss(loss_fn, torch_loss, prediction, target):
+    """The loss and its gradient with respect to ``prediction`` match ``torch_loss``
+    and central differences."""
     loss = loss_fn.forward(prediction, target)
     grad = loss_fn.backward()
     pt = t64(prediction, True)
-    loss_t = F.mse_loss(pt, t64(target))
+    loss_t = torch_loss(pt, t64(target))
     loss_t.backward()
     np.testing.assert_allclose(loss, loss_t.item(), **TIGHT)
     np.testing.assert_allclose(grad, pt.grad.numpy(), **TIGHT)
@@ -207,21 +205,19 @@ def test_mse_matches_torch_and_central_differences(data, n, d):
     assert_matches_central_differences(grad, numeric)
 
 
+@given(st.data(), sizes, sizes)
+def test_mse_matches_torch_and_central_differences(data, n, d):
+    prediction = data.draw(float_arrays((n, d)), label="prediction")
+    target = data.draw(float_arrays((n, d)), label="target")
+    check_elementwise_loss(nn.MSELoss(), F.mse_loss, prediction, target)
+
+
 @given(st.data(), sizes, sizes, st.booleans())
 def test_bce_matches_torch_and_central_differences(data, n, d, soft_targets):
     p = data.draw(probability_arrays((n, d)), label="p")
     targets = data.draw(probability_arrays((n, d)) if soft_targets else
                         float_arrays((n, d)).map(lambda a: (a > 0).astype(np.float64)), label="targets")
-    loss_fn = nn.BCELoss()
-    loss = loss_fn.forward(p, targets)
-    grad = loss_fn.backward()
-    pt = t64(p, True)
-    loss_t = F.binary_cross_entropy(pt, t64(targets))
-    loss_t.backward()
-    np.testing.assert_allclose(loss, loss_t.item(), **TIGHT)
-    np.testing.assert_allclose(grad, pt.grad.numpy(), **TIGHT)
-    numeric = numerical_gradient(lambda: loss_fn.forward(p, targets), p)
-    assert_matches_central_differences(grad, numeric)
+    check_elementwise_loss(nn.BCELoss(), F.binary_cross_entropy, p, targets)
 
 
 def test_bce_clamps_like_torch_at_0_and_1():

@@ -19,14 +19,15 @@ import math
 import numpy as np
 
 from mytorch.nn._checks import as_array, check_ndim, check_size
-from mytorch.nn.im2col import col2im, im2col, ntuple, output_shape, pad, unpad
+from mytorch.nn.im2col import col2im, im2col, ntuple, output_shape, pad, padded_shape, unpad
 from mytorch.nn.module import Module
 
 
 class _Conv(Module):
-    """What ``Conv1d`` and ``Conv2d`` share: argument checks, initialisation, and the
-    shape checks of ``forward`` and ``backward``. Subclasses set ``_d`` (the number of
-    spatial axes) and the layouts used in error messages."""
+    """What ``Conv1d`` and ``Conv2d`` share: argument checks, initialisation, and
+    ``forward`` and ``backward`` themselves, which ``im2col`` and ``col2im`` make
+    independent of the number of spatial axes. Subclasses set ``_d`` (that number) and
+    the layouts used in error messages."""
 
     param_names = ("weight", "bias")
     _d: int
@@ -74,6 +75,75 @@ class _Conv(Module):
     def kernel_size(self) -> tuple[int, ...]:
         return self.weight.shape[2:]
 
+    def forward(self, x) -> np.ndarray:
+        """Compute ``out[n] = W2 @ cols[n] + b`` with ``cols = im2col(x_p)`` and ``W2 = W.reshape(C_out, C_in kh kw)``; keep ``cols``.
+
+        Written here for ``Conv2d``; ``Conv1d`` runs the same code with one spatial axis
+        (``L``, ``k``, ``s``, ``p`` and ``L_out`` in place of the pairs).
+
+        ``x_p`` is ``x`` with ``p_h`` rows and ``p_w`` columns of zeros on each side.
+        Column ``q = h W_out + w`` of ``cols[n]`` is the window
+        ``x_p[n, :, s_h h : s_h h + kh, s_w w : s_w w + kw]`` flattened, in the order of
+        ``W2``'s columns, so entry ``(o, q)`` of the product is the sum over ``c, i, j``
+        in the formula of ``Conv2d``.
+
+        Args:
+            x: ``(N, C_in, H, W)`` with ``H + 2 p_h >= kh`` and ``W + 2 p_w >= kw``.
+
+        Returns:
+            ``out``, ``(N, C_out, H_out, W_out)`` with ``H_out = (H + 2 p_h - kh) // s_h + 1``
+            and ``W_out = (W + 2 p_w - kw) // s_w + 1``.
+        """
+        x = self._check_input(x)
+        # BEGIN SOLUTION
+        cols = im2col(pad(x, self.padding), self.kernel_size, self.stride)
+        self.cols = cols
+        # One matrix product per sample, broadcast over N; the result is already laid
+        # out as (N, C_out, H_out * W_out), so the final reshape copies nothing.
+        out = self.weight.reshape(self.out_channels, -1) @ cols
+        out += self.bias[:, None]
+        return out.reshape((x.shape[0], self.out_channels) + self.out_shape)
+        # END SOLUTION
+
+    def backward(self, grad) -> np.ndarray:
+        """Return ``grad_x = unpad(col2im(W2.T @ grad))``; store ``grad_weight = sum_n grad[n] @ cols[n].T`` and ``grad_bias = sum_{n, h, w} grad[n, :, h, w]``.
+
+        Written here for ``Conv2d``; ``Conv1d`` runs the same code with one spatial axis.
+        Here ``grad`` is viewed as ``(N, C_out, H_out W_out)``, one row per output channel.
+
+        ``grad_weight[o, c, i, j] = sum_{n, h, w} grad[n, o, h, w] x_p[n, c, s_h h + i, s_w w + j]``
+        is the correlation of the input with the upstream gradient: the same sum as the
+        forward pass, with ``grad`` in the role of the kernel.
+
+        ``grad_x`` is the full convolution of the dilated upstream gradient with the
+        kernel (equivalently, the correlation with the kernel flipped in both axes):
+        with ``grad_d[n, o, s_h h, s_w w] = grad[n, o, h, w]`` and zeros in between,
+        ``grad_x_p[n, c, u, v] = sum_{o, i, j} W[o, c, i, j] grad_d[n, o, u - i, v - j]``,
+        and ``grad_x`` drops the padded border of ``grad_x_p``. The code evaluates that
+        sum without building ``grad_d``, whose zeros would cost ``s_h s_w`` times the
+        work: ``grad_cols = W2.T @ grad`` is the gradient of every entry of ``cols``
+        (``grad_cols[n, (c, i, j), (h, w)] = sum_o W[o, c, i, j] grad[n, o, h, w]``), and
+        ``col2im`` adds each entry onto the pixel of ``x_p`` it was copied from.
+
+        Args:
+            grad: ``dL/d(out)``, ``(N, C_out, H_out, W_out)``.
+
+        Returns:
+            ``grad_x = dL/dx``, ``(N, C_in, H, W)``.
+        """
+        cols = self._saved("cols")
+        grad = self._check_grad(grad)
+        # BEGIN SOLUTION
+        grad = grad.reshape(grad.shape[0], self.out_channels, -1)
+        W2 = self.weight.reshape(self.out_channels, -1)
+        # One (C_out, C_in kh kw) product per sample, then the sum over the batch.
+        self.grad_weight = (grad @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.weight.shape)
+        self.grad_bias = grad.sum(axis=(0, 2))
+        grad_cols = W2.T @ grad
+        grad_x_p = col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride)
+        return unpad(grad_x_p, self.padding)
+        # END SOLUTION
+
     def _check_input(self, x) -> np.ndarray:
         """Return ``x`` as a float array after checking its rank, channels and size, and
         record the padded and output shapes the backward pass checks against."""
@@ -82,7 +152,7 @@ class _Conv(Module):
         check_ndim(x, self._d + 2, name, self._x_layout)
         check_size(x.shape[1], self.in_channels, name, "C_in (in_channels)", x.shape)
         self.out_shape = output_shape(x.shape[2:], self.kernel_size, self.stride, self.padding, name)
-        self.x_p_shape = x.shape[:2] + tuple(s + 2 * p for s, p in zip(x.shape[2:], self.padding))
+        self.x_p_shape = padded_shape(x.shape, self.padding)
         return x
 
     def _check_grad(self, grad) -> np.ndarray:
@@ -140,57 +210,6 @@ class Conv1d(_Conv):
                  rng: np.random.Generator | None = None, dtype=np.float64):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, rng, dtype)
 
-    def forward(self, x) -> np.ndarray:
-        """Compute ``out[n] = W2 @ cols[n] + b`` with ``cols = im2col(x_p)`` and ``W2 = W.reshape(C_out, C_in k)``; keep ``cols``.
-
-        ``x_p`` is ``x`` with ``p`` zeros at both ends, and column ``l`` of ``cols[n]``
-        is the window ``x_p[n, :, s l : s l + k]`` flattened, so row ``o`` of the product
-        is the sum over ``c`` and ``i`` in the formula above.
-
-        Args:
-            x: ``(N, C_in, L)`` with ``L + 2p >= k``.
-
-        Returns:
-            ``out``, ``(N, C_out, L_out)`` with ``L_out = (L + 2p - k) // s + 1``.
-        """
-        x = self._check_input(x)
-        # BEGIN SOLUTION
-        cols = im2col(pad(x, self.padding), self.kernel_size, self.stride)
-        self.cols = cols
-        out = self.weight.reshape(self.out_channels, -1) @ cols
-        out += self.bias[:, None]
-        return out.reshape((x.shape[0], self.out_channels) + self.out_shape)
-        # END SOLUTION
-
-    def backward(self, grad) -> np.ndarray:
-        """Return ``grad_x = unpad(col2im(W2.T @ grad))``; store ``grad_weight = sum_n grad[n] @ cols[n].T`` and ``grad_bias = sum_{n, l} grad[n, :, l]``.
-
-        ``grad_weight[o, c, i] = sum_{n, l} grad[n, o, l] x_p[n, c, s l + i]`` is the
-        correlation of the input with the upstream gradient. ``grad_x`` is the full
-        convolution of the upstream gradient, dilated by ``s - 1`` zeros between entries,
-        with the kernel: ``grad_x_p[n, c, u] = sum_{o, i} W[o, c, i] grad_d[n, o, u - i]``.
-        The code evaluates that sum in two steps: ``grad_cols = W2.T @ grad`` gives the
-        share of every window entry, and ``col2im`` adds each share onto the pixel it
-        was copied from.
-
-        Args:
-            grad: ``dL/d(out)``, ``(N, C_out, L_out)``.
-
-        Returns:
-            ``grad_x = dL/dx``, ``(N, C_in, L)``.
-        """
-        cols = self._saved("cols")
-        grad = self._check_grad(grad)
-        # BEGIN SOLUTION
-        grad = grad.reshape(grad.shape[0], self.out_channels, -1)
-        W2 = self.weight.reshape(self.out_channels, -1)
-        self.grad_weight = (grad @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.weight.shape)
-        self.grad_bias = grad.sum(axis=(0, 2))
-        grad_cols = W2.T @ grad
-        grad_x_p = col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride)
-        return unpad(grad_x_p, self.padding)
-        # END SOLUTION
-
 
 class Conv2d(_Conv):
     """2-D cross-correlation ``out[n, o, h, w] = b[o] + sum_{c, i, j} W[o, c, i, j] x_p[n, c, s_h h + i, s_w w + j]``, as ``torch.nn.Conv2d``.
@@ -225,68 +244,3 @@ class Conv2d(_Conv):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, *,
                  rng: np.random.Generator | None = None, dtype=np.float64):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, rng, dtype)
-
-    def forward(self, x) -> np.ndarray:
-        """Compute ``out[n] = W2 @ cols[n] + b`` with ``cols = im2col(x_p)`` and ``W2 = W.reshape(C_out, C_in kh kw)``; keep ``cols``.
-
-        ``x_p`` is ``x`` with ``p_h`` rows and ``p_w`` columns of zeros on each side.
-        Column ``q = h W_out + w`` of ``cols[n]`` is the window
-        ``x_p[n, :, s_h h : s_h h + kh, s_w w : s_w w + kw]`` flattened, in the order of
-        ``W2``'s columns, so entry ``(o, q)`` of the product is the sum over ``c, i, j``
-        in the formula above.
-
-        Args:
-            x: ``(N, C_in, H, W)`` with ``H + 2 p_h >= kh`` and ``W + 2 p_w >= kw``.
-
-        Returns:
-            ``out``, ``(N, C_out, H_out, W_out)`` with ``H_out = (H + 2 p_h - kh) // s_h + 1``
-            and ``W_out = (W + 2 p_w - kw) // s_w + 1``.
-        """
-        x = self._check_input(x)
-        # BEGIN SOLUTION
-        cols = im2col(pad(x, self.padding), self.kernel_size, self.stride)
-        self.cols = cols
-        # One matrix product per sample, broadcast over N; the result is already laid
-        # out as (N, C_out, H_out * W_out), so the final reshape copies nothing.
-        out = self.weight.reshape(self.out_channels, -1) @ cols
-        out += self.bias[:, None]
-        return out.reshape((x.shape[0], self.out_channels) + self.out_shape)
-        # END SOLUTION
-
-    def backward(self, grad) -> np.ndarray:
-        """Return ``grad_x = unpad(col2im(W2.T @ grad))``; store ``grad_weight = sum_n grad[n] @ cols[n].T`` and ``grad_bias = sum_{n, h, w} grad[n, :, h, w]``.
-
-        Here ``grad`` is viewed as ``(N, C_out, H_out W_out)``, one row per output channel.
-
-        ``grad_weight[o, c, i, j] = sum_{n, h, w} grad[n, o, h, w] x_p[n, c, s_h h + i, s_w w + j]``
-        is the correlation of the input with the upstream gradient: the same sum as the
-        forward pass, with ``grad`` in the role of the kernel.
-
-        ``grad_x`` is the full convolution of the dilated upstream gradient with the
-        kernel (equivalently, the correlation with the kernel flipped in both axes):
-        with ``grad_d[n, o, s_h h, s_w w] = grad[n, o, h, w]`` and zeros in between,
-        ``grad_x_p[n, c, u, v] = sum_{o, i, j} W[o, c, i, j] grad_d[n, o, u - i, v - j]``,
-        and ``grad_x`` drops the padded border of ``grad_x_p``. The code evaluates that
-        sum without building ``grad_d``, whose zeros would cost ``s_h s_w`` times the
-        work: ``grad_cols = W2.T @ grad`` is the gradient of every entry of ``cols``
-        (``grad_cols[n, (c, i, j), (h, w)] = sum_o W[o, c, i, j] grad[n, o, h, w]``), and
-        ``col2im`` adds each entry onto the pixel of ``x_p`` it was copied from.
-
-        Args:
-            grad: ``dL/d(out)``, ``(N, C_out, H_out, W_out)``.
-
-        Returns:
-            ``grad_x = dL/dx``, ``(N, C_in, H, W)``.
-        """
-        cols = self._saved("cols")
-        grad = self._check_grad(grad)
-        # BEGIN SOLUTION
-        grad = grad.reshape(grad.shape[0], self.out_channels, -1)
-        W2 = self.weight.reshape(self.out_channels, -1)
-        # One (C_out, C_in kh kw) product per sample, then the sum over the batch.
-        self.grad_weight = (grad @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.weight.shape)
-        self.grad_bias = grad.sum(axis=(0, 2))
-        grad_cols = W2.T @ grad
-        grad_x_p = col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride)
-        return unpad(grad_x_p, self.padding)
-        # END SOLUTION

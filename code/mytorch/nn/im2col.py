@@ -113,9 +113,14 @@ def pad(x: np.ndarray, padding: tuple[int, ...], value: float = 0.0) -> np.ndarr
     """
     if not any(padding):
         return x
-    x_p = np.full(x.shape[:2] + tuple(s + 2 * p for s, p in zip(x.shape[2:], padding)), value, dtype=x.dtype)
+    x_p = np.full(padded_shape(x.shape, padding), value, dtype=x.dtype)
     x_p[_interior(x_p.shape, padding)] = x
     return x_p
+
+
+def padded_shape(shape: tuple[int, ...], padding: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of ``x_p``, ``(N, C, *(spatial + 2 padding))``, for ``x`` of ``shape`` ``(N, C, *spatial)``."""
+    return tuple(shape[:2]) + tuple(s + 2 * p for s, p in zip(shape[2:], padding))
 
 
 def unpad(x_p: np.ndarray, padding: tuple[int, ...]) -> np.ndarray:

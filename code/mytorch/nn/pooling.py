@@ -14,14 +14,15 @@ import math
 import numpy as np
 
 from mytorch.nn._checks import as_array, check_ndim
-from mytorch.nn.im2col import col2im, im2col, ntuple, output_shape, pad, unpad
+from mytorch.nn.im2col import col2im, im2col, ntuple, output_shape, pad, padded_shape, unpad
 from mytorch.nn.module import Module
 
 
 class _MaxPool(Module):
-    """What ``MaxPool1d`` and ``MaxPool2d`` share: argument checks and the shape checks
-    of ``forward`` and ``backward``. Subclasses set ``_d`` and the layouts used in
-    error messages."""
+    """What ``MaxPool1d`` and ``MaxPool2d`` share: argument checks, and ``forward`` and
+    ``backward`` themselves, which ``im2col`` and ``col2im`` make independent of the
+    number of spatial axes. Subclasses set ``_d`` (that number) and the layouts used
+    in error messages."""
 
     _d: int
     _x_layout: str
@@ -43,6 +44,60 @@ class _MaxPool(Module):
         self.x_p_shape = None
         self.out_shape = None
 
+    def forward(self, x) -> np.ndarray:
+        """Compute ``out[n, c, q] = cols[n, c, argmax[n, c, q], q]`` with ``argmax`` the first maximum of each column of ``cols = im2col(x_p)``; keep ``argmax``.
+
+        Written here for ``MaxPool2d``; ``MaxPool1d`` runs the same code with one spatial
+        axis (``L``, ``k``, ``s``, ``p`` and ``L_out`` in place of the pairs).
+
+        Column ``q = h W_out + w`` of ``cols[n, c]`` is the window
+        ``x_p[n, c, s_h h : s_h h + kh, s_w w : s_w w + kw]`` flattened row by row.
+
+        Args:
+            x: ``(N, C, H, W)`` with ``H + 2 p_h >= kh`` and ``W + 2 p_w >= kw``.
+
+        Returns:
+            ``out``, ``(N, C, H_out, W_out)`` with ``H_out = (H + 2 p_h - kh) // s_h + 1``
+            and ``W_out = (W + 2 p_w - kw) // s_w + 1``, in the dtype of ``x``.
+        """
+        x = self._check_input(x)
+        N, C = x.shape[:2]
+        # BEGIN SOLUTION
+        cols = im2col(pad(x, self.padding, -np.inf), self.kernel_size, self.stride)
+        cols = cols.reshape(N, C, math.prod(self.kernel_size), -1)
+        self.argmax = cols.argmax(axis=2)
+        out = np.take_along_axis(cols, self.argmax[:, :, None, :], axis=2)
+        return out.reshape((N, C) + self.out_shape)
+        # END SOLUTION
+
+    def backward(self, grad) -> np.ndarray:
+        """Return ``grad_x = unpad(col2im(grad_cols))`` with ``grad_cols[n, c, r, q] = grad[n, c, q] if r == argmax[n, c, q] else 0``.
+
+        Written here for ``MaxPool2d``; ``MaxPool1d`` runs the same code with one spatial axis.
+
+        Only the entry that won a window's maximum moves the output, so it alone receives
+        that window's gradient; an entry that wins several overlapping windows receives
+        the sum of their gradients, which ``col2im`` adds up.
+
+        Args:
+            grad: ``dL/d(out)``, ``(N, C, H_out, W_out)``.
+
+        Returns:
+            ``grad_x = dL/dx``, ``(N, C, H, W)``.
+        """
+        argmax = self._saved("argmax")
+        grad = self._check_grad(grad)
+        N, C = grad.shape[:2]
+        # BEGIN SOLUTION
+        K = math.prod(self.kernel_size)
+        grad = grad.reshape(N, C, 1, -1)
+        winner = np.arange(K)[:, None] == argmax[:, :, None, :]
+        # np.where rather than a product: an infinite upstream gradient times 0 would
+        # put NaN on the entries that lost.
+        grad_cols = np.where(winner, grad, 0).reshape(N, C * K, -1)
+        return unpad(col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride), self.padding)
+        # END SOLUTION
+
     def _check_input(self, x) -> np.ndarray:
         """Return ``x`` as a float array after checking its rank and size, and record
         the padded and output shapes the backward pass checks against."""
@@ -50,7 +105,7 @@ class _MaxPool(Module):
         x = as_array(x, name)
         check_ndim(x, self._d + 2, name, self._x_layout)
         self.out_shape = output_shape(x.shape[2:], self.kernel_size, self.stride, self.padding, name)
-        self.x_p_shape = x.shape[:2] + tuple(s + 2 * p for s, p in zip(x.shape[2:], self.padding))
+        self.x_p_shape = padded_shape(x.shape, self.padding)
         return x
 
     def _check_grad(self, grad) -> np.ndarray:
@@ -92,50 +147,6 @@ class MaxPool1d(_MaxPool):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__(kernel_size, stride, padding)
 
-    def forward(self, x) -> np.ndarray:
-        """Compute ``out[n, c, l] = cols[n, c, argmax[n, c, l], l]`` with ``argmax`` the first maximum of each column of ``cols = im2col(x_p)``; keep ``argmax``.
-
-        Args:
-            x: ``(N, C, L)`` with ``L + 2p >= k``.
-
-        Returns:
-            ``out``, ``(N, C, L_out)`` with ``L_out = (L + 2p - k) // s + 1``, in the
-            dtype of ``x``.
-        """
-        x = self._check_input(x)
-        N, C = x.shape[:2]
-        # BEGIN SOLUTION
-        cols = im2col(pad(x, self.padding, -np.inf), self.kernel_size, self.stride)
-        cols = cols.reshape(N, C, self.kernel_size[0], -1)
-        self.argmax = cols.argmax(axis=2)
-        return np.take_along_axis(cols, self.argmax[:, :, None, :], axis=2).reshape(N, C, -1)
-        # END SOLUTION
-
-    def backward(self, grad) -> np.ndarray:
-        """Return ``grad_x = unpad(col2im(grad_cols))`` with ``grad_cols[n, c, i, l] = grad[n, c, l] if i == argmax[n, c, l] else 0``.
-
-        Only the entry that won a window's maximum moves the output, so it alone receives
-        that window's gradient; an entry that wins several overlapping windows receives
-        the sum of their gradients.
-
-        Args:
-            grad: ``dL/d(out)``, ``(N, C, L_out)``.
-
-        Returns:
-            ``grad_x = dL/dx``, ``(N, C, L)``.
-        """
-        argmax = self._saved("argmax")
-        grad = self._check_grad(grad)
-        N, C = grad.shape[:2]
-        # BEGIN SOLUTION
-        k = self.kernel_size[0]
-        winner = np.arange(k)[:, None] == argmax[:, :, None, :]
-        # np.where rather than a product: an infinite upstream gradient times 0 would
-        # put NaN on the entries that lost.
-        grad_cols = np.where(winner, grad[:, :, None, :], 0).reshape(N, C * k, -1)
-        return unpad(col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride), self.padding)
-        # END SOLUTION
-
 
 class MaxPool2d(_MaxPool):
     """2-D max pooling ``out[n, c, h, w] = max_{i < kh, j < kw} x_p[n, c, s_h h + i, s_w w + j]``, as ``torch.nn.MaxPool2d``.
@@ -161,52 +172,3 @@ class MaxPool2d(_MaxPool):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__(kernel_size, stride, padding)
-
-    def forward(self, x) -> np.ndarray:
-        """Compute ``out[n, c, q] = cols[n, c, argmax[n, c, q], q]`` with ``argmax`` the first maximum of each column of ``cols = im2col(x_p)``; keep ``argmax``.
-
-        Column ``q = h W_out + w`` of ``cols[n, c]`` is the window
-        ``x_p[n, c, s_h h : s_h h + kh, s_w w : s_w w + kw]`` flattened row by row.
-
-        Args:
-            x: ``(N, C, H, W)`` with ``H + 2 p_h >= kh`` and ``W + 2 p_w >= kw``.
-
-        Returns:
-            ``out``, ``(N, C, H_out, W_out)`` with ``H_out = (H + 2 p_h - kh) // s_h + 1``
-            and ``W_out = (W + 2 p_w - kw) // s_w + 1``, in the dtype of ``x``.
-        """
-        x = self._check_input(x)
-        N, C = x.shape[:2]
-        # BEGIN SOLUTION
-        cols = im2col(pad(x, self.padding, -np.inf), self.kernel_size, self.stride)
-        cols = cols.reshape(N, C, math.prod(self.kernel_size), -1)
-        self.argmax = cols.argmax(axis=2)
-        out = np.take_along_axis(cols, self.argmax[:, :, None, :], axis=2)
-        return out.reshape((N, C) + self.out_shape)
-        # END SOLUTION
-
-    def backward(self, grad) -> np.ndarray:
-        """Return ``grad_x = unpad(col2im(grad_cols))`` with ``grad_cols[n, c, r, q] = grad[n, c, q] if r == argmax[n, c, q] else 0``.
-
-        Only the entry that won a window's maximum moves the output, so it alone receives
-        that window's gradient; an entry that wins several overlapping windows receives
-        the sum of their gradients, which ``col2im`` adds up.
-
-        Args:
-            grad: ``dL/d(out)``, ``(N, C, H_out, W_out)``.
-
-        Returns:
-            ``grad_x = dL/dx``, ``(N, C, H, W)``.
-        """
-        argmax = self._saved("argmax")
-        grad = self._check_grad(grad)
-        N, C = grad.shape[:2]
-        # BEGIN SOLUTION
-        K = math.prod(self.kernel_size)
-        grad = grad.reshape(N, C, 1, -1)
-        winner = np.arange(K)[:, None] == argmax[:, :, None, :]
-        # np.where rather than a product: an infinite upstream gradient times 0 would
-        # put NaN on the entries that lost.
-        grad_cols = np.where(winner, grad, 0).reshape(N, C * K, -1)
-        return unpad(col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride), self.padding)
-        # END SOLUTION
