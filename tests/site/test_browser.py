@@ -45,10 +45,6 @@ KNOWN = {
         "pydata-sphinx-theme 0.17's colour-mode button is labelled 'Color mode' while its icons "
         "carry the titles 'Light', 'Dark', 'System Settings'; it is in the theme's navbar template."
     ),
-    ("aria-input-field-name", "noUi-handle"): (
-        "ipywidgets 8 draws an IntSlider's handle with noUiSlider as role=slider without an "
-        "aria-label, and does not tie the description <label> to it; no widget trait sets one."
-    ),
 }
 
 # TeX that MathJax should have replaced: $$, \( \) \[ \], common commands, sub/superscripts.
@@ -174,6 +170,10 @@ def test_widgets_render_and_sliders_switch_frames(visit, widget_page):
     for i in range(sliders.count()):
         slider = sliders.nth(i)
         handle = slider.locator(".noUi-handle")
+        # assets/widgets-offline.js names the handle after the slider's description.
+        description = slider.locator(".widget-label").inner_text().strip()
+        assert description and slider.get_by_role("slider", name=description, exact=True).count() == 1, (
+            f"the slider handle is not named after its description {description!r}")
         first = slider.evaluate(SHOWN_FRAME_JS)
         assert first is not None, "the frame beside the slider did not load"
         at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
