@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from myst_nb.core.utils import coalesce_streams
 
 ROOT = Path(__file__).resolve().parents[2]
 # The built book: _build/html, or $BOOK_HTML (as in conftest.py).
@@ -16,6 +15,7 @@ HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 sys.path.insert(0, str(ROOT / "tools"))
 
 import notebooks  # noqa: E402
+from exact_streams import coalesce_streams  # noqa: E402  (the build's own merge)
 
 pytestmark = pytest.mark.site
 CHAPTERS = notebooks.chapters()
@@ -41,10 +41,12 @@ def _outputs(path: Path, built: bool):
     """The text, image and HTML outputs of every code cell, in order, as the page shows
     them (widget ids excluded: they are fresh random identifiers on every run).
 
-    The page shows one block per stream and cell: myst-nb's ``coalesce_streams`` merges
-    the pieces. In the build's own notebook the first piece already holds the merged
-    text (the later pieces stay behind, unused), so only it counts; the Colab-style run
-    is merged here the same way.
+    The page shows one block per stream and cell, the pieces the kernel sent joined by
+    ``coalesce_streams`` (tools/exact_streams.py, which the build uses too). In the
+    build's own notebook the first piece already holds the merged text (the later pieces
+    stay behind, unused), so only it counts; the Colab-style run is merged here the same
+    way. Texts are compared exactly: the merge no longer depends on where the kernel cut
+    them.
     """
     notebook = nbformat.read(path, as_version=4)
     result = []
@@ -62,10 +64,7 @@ def _outputs(path: Path, built: bool):
             outputs = coalesce_streams(outputs)
         for output in outputs:
             if output.output_type == "stream":
-                # Blank lines are compared loosely: the kernel splits a stream into pieces
-                # at timing-dependent places, and the merge drops pieces that are blank.
-                lines = [line.rstrip() for line in output.text.splitlines() if line.strip()]
-                result.append(("stream", "\n".join(lines)))
+                result.append(("stream", output.text))
             elif "data" in output:
                 data = output.data
                 for mime in ("text/plain", "image/png", "image/svg+xml", "text/html"):
@@ -86,3 +85,17 @@ def test_two_executions_give_the_same_outputs(md):
     assert len(first) == len(second)
     for (kind_a, a), (kind_b, b) in zip(first, second):
         assert kind_a == kind_b and a == b, f"{md.stem}: {kind_a} output differs between two runs"
+
+
+def test_stream_pieces_cut_mid_line_are_joined_exactly():
+    """A print cut by the kernel between its arguments must read as one line on the page."""
+    pieces = [
+        nbformat.v4.new_output("stream", name="stdout", text="y = 1\nw.grad ="),
+        nbformat.v4.new_output("stream", name="stdout", text=" [1. 2.]\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"}),
+        nbformat.v4.new_output("stream", name="stdout", text="done\n"),
+    ]
+    merged = coalesce_streams(pieces)
+    assert [o.output_type for o in merged] == ["stream", "display_data"]
+    assert merged[0].text == "y = 1\nw.grad = [1. 2.]\n\ndone\n"
