@@ -29,9 +29,10 @@
   // and no accessible name; the description <label> beside it is not tied to it, so a
   // screen reader announces an unnamed slider. Tie each handle to its label as widgets
   // render (they render after `load`, and again when a reader's page redraws them).
+  // One query per batch of DOM changes: MathJax adds thousands of nodes to the same page.
   var labelCount = 0;
-  function nameSliderHandles(root) {
-    root.querySelectorAll(".widget-slider [role=slider]:not([aria-labelledby])").forEach(function (handle) {
+  function nameSliderHandles() {
+    document.querySelectorAll(".widget-slider [role=slider]:not([aria-labelledby])").forEach(function (handle) {
       var label = handle.closest(".widget-slider").querySelector(".widget-label");
       if (!label || !label.textContent.trim()) {
         return;
@@ -43,15 +44,7 @@
       handle.setAttribute("aria-labelledby", label.id);
     });
   }
-  new MutationObserver(function (mutations) {
-    mutations.forEach(function (mutation) {
-      mutation.addedNodes.forEach(function (node) {
-        if (node.nodeType === Node.ELEMENT_NODE) {
-          nameSliderHandles(node.parentNode || node);
-        }
-      });
-    });
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver(nameSliderHandles).observe(document.documentElement, { childList: true, subtree: true });
 
   window.addEventListener("DOMContentLoaded", function () {
     var mathjax = window.MathJax;
