@@ -12,7 +12,7 @@ import re
 from docutils import nodes
 from sphinx.directives.code import LiteralInclude
 
-MARKER = re.compile(r"^[ \t]*# (BEGIN|END) SOLUTION[ \t]*(\n|\Z)", re.MULTILINE)
+MARKER = re.compile(r"^[ \t]*# (BEGIN SOLUTION( [\w-]+)?|END SOLUTION)[ \t]*(\n|\Z)", re.MULTILINE)
 
 
 class LiteralIncludeWithoutMarkers(LiteralInclude):
