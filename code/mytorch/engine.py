@@ -15,9 +15,15 @@ because a value used twice receives a contribution along each path.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Callable, Iterable, Union
 
 Number = Union[int, float]
+
+
+def _is_number(x) -> bool:
+    """True for a real number (int, float, NumPy's integer and float scalars), not a bool."""
+    return isinstance(x, Real) and not isinstance(x, bool)
 
 
 class Value:
@@ -39,7 +45,7 @@ class Value:
     def __init__(self, data: Number, children: Iterable["Value"] = (), op: str = "", label: str = ""):
         if isinstance(data, Value):
             raise ValueError("Value(data): expected a number, got a Value; use the Value itself")
-        if isinstance(data, bool) or not isinstance(data, (int, float)) and not hasattr(data, "__float__"):
+        if not _is_number(data):
             raise ValueError(f"Value(data): expected an int or a float, got {type(data).__name__}")
         self.data = float(data)
         self.grad = 0.0
@@ -55,7 +61,7 @@ class Value:
         out = Value(self.data + other.data, (self, other), "+")
 
         def _backward():
-            # BEGIN SOLUTION
+            # BEGIN SOLUTION eq-adjoint
             self.grad += out.grad
             other.grad += out.grad
             # END SOLUTION
@@ -69,7 +75,7 @@ class Value:
         out = Value(self.data * other.data, (self, other), "*")
 
         def _backward():
-            # BEGIN SOLUTION
+            # BEGIN SOLUTION eq-adjoint
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
             # END SOLUTION
@@ -90,19 +96,24 @@ class Value:
                     f"needs ln(base)), got {self.data}"
                 )
             return (exponent * self.log()).exp()
-        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+        if not _is_number(exponent):
             raise ValueError(f"Value ** p: expected p to be a number or a Value, got {type(exponent).__name__}")
-        try:
-            result = self.data**exponent
-        except ZeroDivisionError:
-            raise ValueError(f"Value ** {exponent}: undefined at base 0.0") from None
-        if isinstance(result, complex):
-            raise ValueError(f"Value ** {exponent}: undefined for the negative base {self.data}")
-        out = Value(result, (self,), f"**{exponent:g}")
+        exponent = float(exponent)
+        if self.data == 0 and exponent < 1 and exponent != 0:
+            # 0 ** p is 0 for 0 < p < 1, but its derivative p 0^(p-1) is infinite (and
+            # for p < 0 the power itself is): refuse here, not later in backward().
+            raise ValueError(
+                f"Value ** {exponent:g}: undefined at base 0.0 (the derivative "
+                f"{exponent:g} * 0 ** {exponent - 1:g} is infinite); expected a base other than 0"
+            )
+        if self.data < 0 and not exponent.is_integer():
+            raise ValueError(f"Value ** {exponent:g}: undefined for the negative base {self.data}")
+        out = Value(self.data**exponent, (self,), f"**{exponent:g}")
 
         def _backward():
-            # BEGIN SOLUTION
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+            # BEGIN SOLUTION eq-adjoint
+            if exponent != 0:  # u^0 is constant; at u = 0 the formula would read 0 * 0^-1
+                self.grad += exponent * self.data ** (exponent - 1) * out.grad
             # END SOLUTION
 
         out._backward = _backward
@@ -144,7 +155,7 @@ class Value:
         out = Value(data, (self,), op)
 
         def _backward():
-            # BEGIN SOLUTION
+            # BEGIN SOLUTION eq-adjoint
             self.grad += local_grad * out.grad
             # END SOLUTION
 
@@ -153,52 +164,74 @@ class Value:
 
     def exp(self) -> "Value":
         """``y = e^u``; ``dy/du = e^u = y``."""
+        # BEGIN SOLUTION sec-value-engine
         y = math.exp(self.data)
         return self._unary(y, y, "exp")
+        # END SOLUTION
 
     def log(self) -> "Value":
         """``y = ln u`` for ``u > 0``; ``dy/du = 1/u``."""
         if self.data <= 0:
             raise ValueError(f"Value.log(): expected a positive number, got {self.data}")
+        # BEGIN SOLUTION sec-value-engine
         return self._unary(math.log(self.data), 1.0 / self.data, "log")
+        # END SOLUTION
 
     def sin(self) -> "Value":
         """``y = sin u``; ``dy/du = cos u``."""
+        # BEGIN SOLUTION sec-value-engine
         return self._unary(math.sin(self.data), math.cos(self.data), "sin")
+        # END SOLUTION
 
     def cos(self) -> "Value":
         """``y = cos u``; ``dy/du = -sin u``."""
+        # BEGIN SOLUTION sec-value-engine
         return self._unary(math.cos(self.data), -math.sin(self.data), "cos")
+        # END SOLUTION
 
     def tan(self) -> "Value":
         """``y = tan u``; ``dy/du = 1 + tan^2 u = 1 / cos^2 u``."""
+        # BEGIN SOLUTION sec-value-engine
         y = math.tan(self.data)
         return self._unary(y, 1.0 + y * y, "tan")
+        # END SOLUTION
 
     def atan(self) -> "Value":
-        """``y = arctan u``; ``dy/du = 1 / (1 + u^2)``."""
-        return self._unary(math.atan(self.data), 1.0 / (1.0 + self.data**2), "atan")
+        """``y = arctan u``; ``dy/du = 1 / (1 + u^2)``.
+
+        ``u * u`` rather than ``u ** 2``: for ``|u| > 1e154`` the float product is
+        ``inf`` and the derivative 0, where ``**`` would raise ``OverflowError``.
+        """
+        # BEGIN SOLUTION sec-value-engine
+        return self._unary(math.atan(self.data), 1.0 / (1.0 + self.data * self.data), "atan")
+        # END SOLUTION
 
     def tanh(self) -> "Value":
         """``y = tanh u``; ``dy/du = 1 - y^2``."""
+        # BEGIN SOLUTION sec-value-engine
         y = math.tanh(self.data)
         return self._unary(y, 1.0 - y * y, "tanh")
+        # END SOLUTION
 
     def sigmoid(self) -> "Value":
         """``y = 1 / (1 + e^-u)``; ``dy/du = y (1 - y)``.
 
         Evaluated as ``e^u / (1 + e^u)`` for negative ``u`` so that ``e^-u`` never overflows.
         """
+        # BEGIN SOLUTION sec-value-engine
         if self.data >= 0:
             y = 1.0 / (1.0 + math.exp(-self.data))
         else:
             z = math.exp(self.data)
             y = z / (1.0 + z)
         return self._unary(y, y * (1.0 - y), "sigmoid")
+        # END SOLUTION
 
     def relu(self) -> "Value":
         """``y = max(0, u)``; ``dy/du = 1`` for ``u > 0`` and 0 otherwise (0 at ``u = 0``, as in PyTorch)."""
+        # BEGIN SOLUTION sec-value-engine
         return self._unary(max(0.0, self.data), 1.0 if self.data > 0 else 0.0, "relu")
+        # END SOLUTION
 
     # ------------------------------------------------------------------ backward
     def backward(self) -> None:
@@ -210,14 +243,17 @@ class Value:
         the same answer (unlike PyTorch, which accumulates across calls).
         """
         order = self.topological_order()
+        # BEGIN SOLUTION eq-adjoint
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
             node._backward()
+        # END SOLUTION
 
     def topological_order(self) -> list["Value"]:
         """Every node this one depends on, itself last, each after all of its children."""
+        # BEGIN SOLUTION eq-adjoint
         order: list[Value] = []
         visited: set[int] = set()
         # An explicit stack instead of recursion: deep graphs (long sums) exceed Python's
@@ -234,6 +270,7 @@ class Value:
             stack.append((node, True))
             stack.extend((child, False) for child in node._prev if id(child) not in visited)
         return order
+        # END SOLUTION
 
     def __repr__(self) -> str:
         name = f"{self.label}: " if self.label else ""
@@ -244,6 +281,6 @@ def _as_value(x: Union[Value, Number]) -> Value:
     """Wrap a plain number as a constant :class:`Value`; pass a ``Value`` through."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if not _is_number(x):
         raise ValueError(f"Value arithmetic: expected a Value, an int or a float, got {type(x).__name__}")
     return Value(x)

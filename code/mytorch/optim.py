@@ -7,6 +7,8 @@ from numbers import Real
 
 import numpy as np
 
+from mytorch.nn._checks import as_array
+
 
 class SGD:
     """Stochastic gradient descent with momentum, ``v <- momentum * v + grad``, ``param <- param - lr * v``.
@@ -54,12 +56,13 @@ class SGD:
             if grad is None:
                 continue
             param = getattr(module, name)
+            grad = as_array(grad, f"SGD.step: {type(module).__name__}.grad_{name}")
             if np.shape(grad) != np.shape(param):
                 raise ValueError(
                     f"SGD.step: expected {type(module).__name__}.grad_{name} to have the shape of "
                     f"{name}, {np.shape(param)}, got {np.shape(grad)}"
                 )
-            # BEGIN SOLUTION
+            # BEGIN SOLUTION eq-networks-momentum
             v = grad
             if self.momentum:
                 v = self.momentum * self.velocity.get((module, name), 0.0) + grad

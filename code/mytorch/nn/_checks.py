@@ -55,3 +55,26 @@ def pair(value, name: str, minimum: int) -> tuple[int, int]:
     if any(v < minimum for v in items):
         raise ValueError(f"{name}: expected values >= {minimum}, got {value!r}")
     return int(items[0]), int(items[1])
+
+
+def describe(value) -> str:
+    """How an error message names what arrived: an array by its shape and dtype."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return type(value).__name__
+
+
+def check_parameter(module, name: str, ndim: int, layout: str) -> np.ndarray:
+    """Return the parameter ``module.<name>`` after checking that it is a floating-point
+    NumPy array with ``ndim`` dimensions; ``layout`` spells them, e.g. ``"(C_out,)"``.
+
+    Parameters are plain attributes that chapters and tests assign directly, so a wrong
+    assignment is caught at the next ``forward`` instead of deep inside a matrix product.
+    """
+    value = getattr(module, name)
+    if not (isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating) and value.ndim == ndim):
+        raise ValueError(
+            f"{type(module).__name__}.{name}: expected a floating-point array of shape {layout}, "
+            f"got {describe(value)}"
+        )
+    return value

@@ -2,7 +2,8 @@
 
 Each keeps the one array its backward pass needs: ``ReLU`` its input ``x`` (the sign of
 ``x`` decides the derivative), ``Sigmoid`` and ``Tanh`` their output ``y`` (their
-derivatives are cheapest written in terms of ``y``).
+derivatives are cheapest written in terms of ``y``). They keep copies, so that a caller
+who edits an input or an output in place after ``forward`` cannot change the gradient.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class ReLU(Module):
             ``y``, the shape and dtype of ``x``.
         """
         x = as_array(x, "ReLU.forward x")
-        # BEGIN SOLUTION
-        self.x = x
+        # BEGIN SOLUTION eq-act-relu
+        self.x = x.copy()  # a copy: the caller may change x in place before backward
         return np.maximum(x, 0)
         # END SOLUTION
 
@@ -53,7 +54,7 @@ class ReLU(Module):
         x = self._saved("x")
         grad = as_array(grad, "ReLU.backward grad")
         check_same_shape(x, grad, "ReLU's input x", "grad")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-act-relu-backward
         return grad * (x > 0)
         # END SOLUTION
 
@@ -78,9 +79,10 @@ class Sigmoid(Module):
             ``y`` in ``[0, 1]``, the shape and dtype of ``x``.
         """
         x = as_array(x, "Sigmoid.forward x")
-        # BEGIN SOLUTION
-        self.y = sigmoid(x)
-        return self.y
+        # BEGIN SOLUTION eq-act-sigmoid-stable
+        y = sigmoid(x)
+        self.y = y.copy()  # a copy: the caller may change the returned y in place
+        return y
         # END SOLUTION
 
     def backward(self, grad) -> np.ndarray:
@@ -95,7 +97,7 @@ class Sigmoid(Module):
         y = self._saved("y")
         grad = as_array(grad, "Sigmoid.backward grad")
         check_same_shape(y, grad, "Sigmoid's output y", "grad")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-act-sigmoid-backward
         return grad * y * (1 - y)
         # END SOLUTION
 
@@ -120,9 +122,10 @@ class Tanh(Module):
             ``y`` in ``[-1, 1]``, the shape and dtype of ``x``.
         """
         x = as_array(x, "Tanh.forward x")
-        # BEGIN SOLUTION
-        self.y = np.tanh(x)
-        return self.y
+        # BEGIN SOLUTION eq-act-tanh-derivative
+        y = np.tanh(x)
+        self.y = y.copy()  # a copy: the caller may change the returned y in place
+        return y
         # END SOLUTION
 
     def backward(self, grad) -> np.ndarray:
@@ -137,6 +140,6 @@ class Tanh(Module):
         y = self._saved("y")
         grad = as_array(grad, "Tanh.backward grad")
         check_same_shape(y, grad, "Tanh's output y", "grad")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-act-tanh-derivative
         return grad * (1 - y * y)
         # END SOLUTION

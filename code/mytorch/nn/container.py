@@ -7,10 +7,15 @@ from typing import Iterator
 import numpy as np
 
 from mytorch.nn.module import Module
+from mytorch.nn.sharing import share_repeated_layers
 
 
 class Sequential(Module):
     """Composition ``out = layers[-1](... layers[1](layers[0](x)))``.
+
+    A layer may appear more than once (``Sequential(linear, relu, linear)``): as in
+    PyTorch, each use is differentiated with its own input, the parameter gradients of all
+    uses add up, and an optimiser steps the parameters once (:mod:`mytorch.nn.sharing`).
 
     Args:
         *layers: the modules to apply, first to last.
@@ -29,6 +34,7 @@ class Sequential(Module):
                     f"got {got} at position {i}"
                 )
         self.layers = list(layers)
+        share_repeated_layers(self.layers)
 
     def forward(self, x) -> np.ndarray:
         """Compute ``out = layers[-1](... layers[0](x))``, each layer keeping what it needs.
@@ -39,7 +45,7 @@ class Sequential(Module):
         Returns:
             ``out``, the output of the last layer.
         """
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-networks-forward
         for layer in self.layers:
             x = layer.forward(x)
         return x
@@ -65,7 +71,7 @@ class Sequential(Module):
                 f"Sequential.backward: expected a loss object with backward() or a gradient "
                 f"array, got {type(loss_fn).__name__}"
             )
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-networks-backward
         grad = loss_fn if isinstance(loss_fn, np.ndarray) else loss_fn.backward()
         for layer in reversed(self.layers):
             grad = layer.backward(grad)

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from mytorch.nn._checks import as_array, check_ndim, check_size
+from mytorch.nn._checks import as_array, check_ndim, check_parameter, check_size
 from mytorch.nn.im2col import col2im, im2col, ntuple, output_shape, pad, padded_shape, unpad
 from mytorch.nn.module import Module
 
@@ -33,6 +33,7 @@ class _Conv(Module):
     _d: int
     _x_layout: str
     _grad_layout: str
+    _weight_layout: str
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, rng, dtype):
         name = type(self).__name__
@@ -95,7 +96,7 @@ class _Conv(Module):
             and ``W_out = (W + 2 p_w - kw) // s_w + 1``.
         """
         x = self._check_input(x)
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-conv-im2col
         cols = im2col(pad(x, self.padding), self.kernel_size, self.stride)
         self.cols = cols
         # One matrix product per sample, broadcast over N; the result is already laid
@@ -133,8 +134,8 @@ class _Conv(Module):
         """
         cols = self._saved("cols")
         grad = self._check_grad(grad)
-        # BEGIN SOLUTION
-        grad = grad.reshape(grad.shape[0], self.out_channels, -1)
+        # BEGIN SOLUTION eq-conv-im2col-backward
+        grad = grad.reshape(grad.shape[0], self.out_channels, math.prod(self.out_shape))
         W2 = self.weight.reshape(self.out_channels, -1)
         # One (C_out, C_in kh kw) product per sample, then the sum over the batch.
         self.grad_weight = (grad @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.weight.shape)
@@ -150,10 +151,22 @@ class _Conv(Module):
         name = f"{type(self).__name__}.forward x"
         x = as_array(x, name)
         check_ndim(x, self._d + 2, name, self._x_layout)
+        self._check_parameters()
         check_size(x.shape[1], self.in_channels, name, "C_in (in_channels)", x.shape)
         self.out_shape = output_shape(x.shape[2:], self.kernel_size, self.stride, self.padding, name)
         self.x_p_shape = padded_shape(x.shape, self.padding)
         return x
+
+    def _check_parameters(self) -> None:
+        """Check that ``weight`` is ``(C_out, C_in, *kernel_size)`` and ``bias`` ``(C_out,)``."""
+        name = type(self).__name__
+        weight = check_parameter(self, "weight", self._d + 2, self._weight_layout)
+        bias = check_parameter(self, "bias", 1, f"({weight.shape[0]},) (C_out,)")
+        if bias.shape != weight.shape[:1]:
+            raise ValueError(
+                f"{name}.bias: expected shape ({weight.shape[0]},) (C_out,) to match weight of "
+                f"shape {weight.shape}, got {bias.shape}"
+            )
 
     def _check_grad(self, grad) -> np.ndarray:
         """Return ``grad`` as a float array after checking it has the output's shape."""
@@ -205,6 +218,7 @@ class Conv1d(_Conv):
     _d = 1
     _x_layout = "(N, C_in, L)"
     _grad_layout = "(N, C_out, L_out)"
+    _weight_layout = "(C_out, C_in, k)"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, *,
                  rng: np.random.Generator | None = None, dtype=np.float64):
@@ -240,6 +254,7 @@ class Conv2d(_Conv):
     _d = 2
     _x_layout = "(N, C_in, H, W)"
     _grad_layout = "(N, C_out, H_out, W_out)"
+    _weight_layout = "(C_out, C_in, kh, kw)"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, *,
                  rng: np.random.Generator | None = None, dtype=np.float64):

@@ -35,7 +35,7 @@ class Flatten(Module):
                 f"Flatten.forward x: expected an array of shape (N, d1, ...) with at least 2 "
                 f"dimensions, got a {x.ndim}-D array of shape {x.shape}"
             )
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION sec-conv-network
         self.input_shape = x.shape
         # math.prod rather than -1, so that an empty batch (N = 0) reshapes too.
         return x.reshape(x.shape[0], math.prod(x.shape[1:]))
@@ -55,6 +55,6 @@ class Flatten(Module):
         expected = (input_shape[0], math.prod(input_shape[1:]))
         if grad.shape != expected:
             raise ValueError(f"Flatten.backward: expected grad of shape {expected}, got {grad.shape}")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION sec-conv-network
         return grad.reshape(input_shape)
         # END SOLUTION

@@ -12,6 +12,16 @@ import numpy as np
 from mytorch.nn._checks import as_array
 
 
+def _check_axis(z: np.ndarray, axis: int, name: str) -> None:
+    """Require the class axis to exist and to hold at least one entry."""
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"{name}: expected an axis in [{-z.ndim}, {z.ndim - 1}] for an input of shape {z.shape}, got {axis}")
+    if z.shape[axis] == 0:
+        raise ValueError(
+            f"{name}: expected at least one class along axis {axis}, got an input of shape {z.shape}"
+        )
+
+
 def softmax(z, axis: int = -1) -> np.ndarray:
     """Softmax ``p = exp(z - m) / sum(exp(z - m), axis)`` with ``m = max(z, axis)``.
 
@@ -26,7 +36,8 @@ def softmax(z, axis: int = -1) -> np.ndarray:
         ``p``, probabilities with the shape and floating dtype of ``z``.
     """
     z = as_array(z, "softmax z")
-    # BEGIN SOLUTION
+    _check_axis(z, axis, "softmax")
+    # BEGIN SOLUTION eq-softmax-shift
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
     # END SOLUTION
@@ -46,7 +57,8 @@ def log_softmax(z, axis: int = -1) -> np.ndarray:
         ``log p``, with the shape and floating dtype of ``z``; every entry is ``<= 0``.
     """
     z = as_array(z, "log_softmax z")
-    # BEGIN SOLUTION
+    _check_axis(z, axis, "log_softmax")
+    # BEGIN SOLUTION eq-softmax-log-softmax
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     # END SOLUTION
@@ -67,7 +79,7 @@ def sigmoid(z) -> np.ndarray:
         ``s`` in ``[0, 1]``, with the shape and floating dtype of ``z``.
     """
     z = as_array(z, "sigmoid z")
-    # BEGIN SOLUTION
+    # BEGIN SOLUTION eq-act-sigmoid-stable
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
     # END SOLUTION
@@ -87,7 +99,7 @@ def one_hot(labels, num_classes: int, dtype=np.float64) -> np.ndarray:
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
         raise ValueError(f"one_hot: expected num_classes to be a positive int, got {num_classes!r}")
     labels = check_labels(labels, num_classes, "one_hot labels")
-    # BEGIN SOLUTION
+    # BEGIN SOLUTION eq-softmax-one-hot
     T = np.zeros((labels.shape[0], num_classes), dtype=dtype)
     T[np.arange(labels.shape[0]), labels] = 1
     return T

@@ -161,7 +161,7 @@ def im2col(x_p: np.ndarray, kernel_size: tuple[int, ...], stride: tuple[int, ...
     """
     N, C = x_p.shape[:2]
     d = len(kernel_size)
-    # BEGIN SOLUTION
+    # BEGIN SOLUTION eq-conv-im2col
     # A read-only view, no copy: windows[n, c, *position, *k] = x_p[n, c, *(position + k)]
     # for every position, then keep every stride-th position.
     windows = sliding_window_view(x_p, kernel_size, axis=tuple(range(2, 2 + d)))
@@ -171,7 +171,10 @@ def im2col(x_p: np.ndarray, kernel_size: tuple[int, ...], stride: tuple[int, ...
     # only one im2col makes. Its innermost loop runs along the output width, contiguous
     # in x_p when the stride is 1, which keeps the copy fast.
     windows = windows.transpose((0, 1) + tuple(range(2 + d, 2 + 2 * d)) + tuple(range(2, 2 + d)))
-    return windows.reshape(N, C * math.prod(kernel_size), math.prod(out_shape))
+    cols = windows.reshape(N, C * math.prod(kernel_size), math.prod(out_shape))
+    # For a 1x1 kernel at stride 1 the reshape needs no copy and cols would be a view of
+    # x_p; the layers keep cols for backward, so it must not change when x_p does.
+    return cols.copy() if np.may_share_memory(cols, x_p) else cols
     # END SOLUTION
 
 
@@ -194,7 +197,7 @@ def col2im(grad_cols: np.ndarray, padded_shape: tuple[int, ...], kernel_size: tu
     """
     N, C = padded_shape[:2]
     out_shape = tuple((s - k) // st + 1 for s, k, st in zip(padded_shape[2:], kernel_size, stride))
-    # BEGIN SOLUTION
+    # BEGIN SOLUTION eq-conv-im2col-backward
     grad_windows = grad_cols.reshape((N, C) + tuple(kernel_size) + out_shape)
     grad_x_p = np.zeros(padded_shape, dtype=grad_cols.dtype)
     # One vectorised += per kernel offset k (kh * kw of them), each covering every sample,

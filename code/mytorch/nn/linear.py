@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mytorch.nn._checks import as_array, check_ndim, check_size
+from mytorch.nn._checks import as_array, check_ndim, check_parameter, check_size
 from mytorch.nn.module import Module
 
 
@@ -82,9 +82,10 @@ class Linear(Module):
         """
         x = as_array(x, "Linear.forward x")
         check_ndim(x, 2, "Linear.forward x", "(N, in_features)")
+        self._check_parameters()
         check_size(x.shape[1], self.in_features, "Linear.forward x", "in_features", x.shape)
-        # BEGIN SOLUTION
-        self.x = x
+        # BEGIN SOLUTION eq-linear-forward
+        self.x = x.copy()  # a copy: the caller may change x in place before backward
         return x @ self.weight + self.bias
         # END SOLUTION
 
@@ -107,11 +108,21 @@ class Linear(Module):
             raise ValueError(
                 f"Linear.backward: expected grad of shape {expected} (N, out_features), got {grad.shape}"
             )
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-linear-backward
         self.grad_weight = x.T @ grad
         self.grad_bias = grad.sum(axis=0, keepdims=True)
         return grad @ self.weight.T
         # END SOLUTION
+
+    def _check_parameters(self) -> None:
+        """Check that ``weight`` is ``(in_features, out_features)`` and ``bias`` ``(1, out_features)``."""
+        weight = check_parameter(self, "weight", 2, "(in_features, out_features)")
+        bias = check_parameter(self, "bias", 2, f"(1, {weight.shape[1]}) (1, out_features)")
+        if bias.shape != (1, weight.shape[1]):
+            raise ValueError(
+                f"Linear.bias: expected shape (1, {weight.shape[1]}) (1, out_features) to match "
+                f"weight of shape {weight.shape}, got {bias.shape}"
+            )
 
     def __repr__(self) -> str:
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"

@@ -45,11 +45,11 @@ class CrossEntropyLoss(Module):
                 f"got shape {logits.shape}"
             )
         labels = check_labels(labels, logits.shape[1], "CrossEntropyLoss.forward labels", logits.shape[0])
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-softmax-cross-entropy
         N = logits.shape[0]
         log_probs = log_softmax(logits, axis=1)
         self.probs = np.exp(log_probs)
-        self.labels = labels
+        self.labels = labels.copy()  # a copy: the caller may change labels before backward
         return float(-log_probs[np.arange(N), labels].mean())
         # END SOLUTION
 
@@ -62,7 +62,7 @@ class CrossEntropyLoss(Module):
             ``grad_logits = d(loss)/d(logits)``, ``(N, C)``, the dtype of the logits.
         """
         probs = self._saved("probs")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-softmax-ce-grad
         N, C = probs.shape
         return (probs - one_hot(self.labels, C, dtype=probs.dtype)) / N
         # END SOLUTION
@@ -97,7 +97,7 @@ class MSELoss(Module):
         check_same_shape(prediction, target, "prediction", "target")
         if prediction.size == 0:
             raise ValueError(f"MSELoss.forward: expected at least one element, got shape {prediction.shape}")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-autograd-mse
         self.diff = prediction - target
         return float(np.mean(self.diff**2))
         # END SOLUTION
@@ -109,7 +109,7 @@ class MSELoss(Module):
             ``grad_prediction = d(loss)/d(prediction)``, the shape of ``prediction``.
         """
         diff = self._saved("diff")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-autograd-mse
         return 2 * diff / diff.size
         # END SOLUTION
 
@@ -141,7 +141,8 @@ class BCELoss(Module):
 
         Args:
             probabilities: ``p``, any shape, every entry in ``[0, 1]``.
-            targets: the shape of ``p``, usually 0 or 1 (soft targets in ``[0, 1]`` work too).
+            targets: the shape of ``p``, every entry in ``[0, 1]``: usually 0 or 1 (soft
+                targets work too).
 
         Returns:
             ``loss``, the mean over all elements.
@@ -156,8 +157,14 @@ class BCELoss(Module):
                 f"BCELoss.forward: expected probabilities in [0, 1] (apply a sigmoid first), "
                 f"got values from {p.min()} to {p.max()}"
             )
-        # BEGIN SOLUTION
-        self.p, self.targets = p, targets
+        if not (np.all(targets >= 0) and np.all(targets <= 1)):
+            raise ValueError(
+                f"BCELoss.forward: expected targets in [0, 1] (0 or 1, or soft labels), "
+                f"got values from {targets.min()} to {targets.max()}"
+            )
+        # BEGIN SOLUTION eq-softmax-bce
+        # Copies: the caller may change either array in place before backward.
+        self.p, self.targets = p.copy(), targets.copy()
         # log(0) = -inf is expected here and immediately clamped, so its warning is noise.
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100)
@@ -175,6 +182,6 @@ class BCELoss(Module):
             ``grad_p = d(loss)/dp``, the shape of ``p``.
         """
         p = self._saved("p")
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-softmax-bce-grad
         return (p - self.targets) / np.maximum(p * (1 - p), self.eps) / p.size
         # END SOLUTION

@@ -21,6 +21,8 @@ class Module:
     """
 
     param_names: tuple[str, ...] = ()
+    #: State that ``forward`` updates and that is not a parameter (running statistics).
+    buffer_names: tuple[str, ...] = ()
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -38,8 +40,13 @@ class Module:
     def parameters(self) -> Iterator[tuple["Module", str]]:
         """Yield ``(module, name)`` for every parameter, so that both
         ``getattr(module, name)`` and ``getattr(module, "grad_" + name)`` can be read
-        fresh at each step, even after a parameter array was replaced."""
+        fresh at each step, even after a parameter array was replaced. A layer used at
+        several places of a network is yielded once, so an optimiser steps it once."""
+        seen = set()
         for module in self.modules():
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
             for name in module.param_names:
                 yield module, name
 

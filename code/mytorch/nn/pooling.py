@@ -62,9 +62,9 @@ class _MaxPool(Module):
         """
         x = self._check_input(x)
         N, C = x.shape[:2]
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-conv-maxpool
         cols = im2col(pad(x, self.padding, -np.inf), self.kernel_size, self.stride)
-        cols = cols.reshape(N, C, math.prod(self.kernel_size), -1)
+        cols = cols.reshape(N, C, math.prod(self.kernel_size), math.prod(self.out_shape))
         self.argmax = cols.argmax(axis=2)
         out = np.take_along_axis(cols, self.argmax[:, :, None, :], axis=2)
         return out.reshape((N, C) + self.out_shape)
@@ -88,13 +88,13 @@ class _MaxPool(Module):
         argmax = self._saved("argmax")
         grad = self._check_grad(grad)
         N, C = grad.shape[:2]
-        # BEGIN SOLUTION
+        # BEGIN SOLUTION eq-conv-maxpool-backward
         K = math.prod(self.kernel_size)
-        grad = grad.reshape(N, C, 1, -1)
+        grad = grad.reshape(N, C, 1, math.prod(self.out_shape))
         winner = np.arange(K)[:, None] == argmax[:, :, None, :]
         # np.where rather than a product: an infinite upstream gradient times 0 would
         # put NaN on the entries that lost.
-        grad_cols = np.where(winner, grad, 0).reshape(N, C * K, -1)
+        grad_cols = np.where(winner, grad, 0).reshape(N, C * K, math.prod(self.out_shape))
         return unpad(col2im(grad_cols, self.x_p_shape, self.kernel_size, self.stride), self.padding)
         # END SOLUTION
 
