@@ -1,12 +1,18 @@
-"""Bad input to the convolution and pooling layers: each raises at once, and its message
-names what was expected and what arrived."""
+"""Bad input to the convolution, pooling and flatten layers: each raises at once, and its
+message names what was expected and what arrived. Also their defaults, initialisation and
+the state they keep."""
 
 import re
 
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
+from helpers import assert_close, t64
 
 from mytorch import nn
+
+pytestmark = pytest.mark.ch07
 
 
 def conv2d(in_channels=3, out_channels=4, kernel_size=3, **kwargs):
@@ -167,3 +173,102 @@ def test_upstream_gradient_of_the_wrong_shape(layer, x_shape, expected, layout, 
 def test_non_numeric_input():
     with pytest.raises(ValueError, match="Conv2d.forward x: expected an array of numbers, got dtype <U1"):
         conv2d().forward(np.array([[["a"]]]))
+
+
+# ---------------------------------------------------------------------------- Flatten
+def test_flatten_of_a_vector():
+    with pytest.raises(ValueError, match=re.escape("with at least 2 dimensions, got a 1-D array of shape (5,)")):
+        nn.Flatten().forward(np.zeros(5))
+
+
+def test_flatten_backward_before_forward():
+    with pytest.raises(RuntimeError, match="Flatten.backward\\(\\) was called before forward\\(\\)"):
+        nn.Flatten().backward(np.zeros((2, 6)))
+
+
+# ----------------------------------------------------------- defaults, init, state
+def test_conv_defaults_and_initialisation():
+    layer = nn.Conv2d(3, 5, (2, 4), rng=np.random.default_rng(0))
+    assert layer.weight.shape == (5, 3, 2, 4) and layer.bias.shape == (5,)
+    assert layer.weight.dtype == np.float64 and layer.bias.dtype == np.float64
+    assert layer.stride == (1, 1) and layer.padding == (0, 0) and layer.kernel_size == (2, 4)
+    bound = 1 / np.sqrt(3 * 2 * 4)
+    assert np.abs(layer.weight).max() <= bound and np.abs(layer.bias).max() <= bound
+    # Uniform on [-bound, bound] has standard deviation bound / sqrt(3).
+    assert abs(layer.weight.std() - bound / np.sqrt(3)) < 0.25 * bound
+    again = nn.Conv2d(3, 5, (2, 4), rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(layer.weight, again.weight)
+    assert nn.Conv1d(2, 3, 4).weight.shape == (3, 2, 4)
+
+
+def test_maxpool_stride_defaults_to_the_kernel_size():
+    assert nn.MaxPool2d((2, 3)).stride == (2, 3)
+    assert nn.MaxPool1d(4).stride == (4,)
+    out = nn.MaxPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))
+    np.testing.assert_array_equal(out, [[[[5.0, 7.0], [13.0, 15.0]]]])
+
+
+@pytest.mark.parametrize("make_layer, x_shape", [
+    (lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1, rng=np.random.default_rng(0)), (2, 2, 5, 6)),
+    (lambda: nn.Conv1d(2, 3, 3, stride=2, padding=1, rng=np.random.default_rng(0)), (2, 2, 7)),
+    (lambda: nn.MaxPool2d(3, stride=2, padding=1), (2, 2, 5, 6)),
+    (lambda: nn.MaxPool1d(3, stride=2, padding=1), (2, 2, 7)),
+])
+def test_layers_leave_their_arguments_untouched_and_use_the_latest_forward(make_layer, x_shape):
+    layer = make_layer()
+    rng = np.random.default_rng(1)
+    layer.forward(rng.standard_normal((3,) + x_shape[1:]))  # a different batch size first
+    x = rng.standard_normal(x_shape)
+    x_before = x.copy()
+    out = layer.forward(x)
+    grad = rng.standard_normal(out.shape)
+    grad_before = grad.copy()
+    grad_x = layer.backward(grad)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(grad, grad_before)
+    assert grad_x.shape == x_shape
+
+
+def test_conv_accepts_integer_input():
+    layer = nn.Conv2d(1, 1, 2, rng=np.random.default_rng(0))
+    out = layer.forward(np.arange(9).reshape(1, 1, 3, 3))
+    assert out.dtype == np.float64
+
+
+@pytest.mark.parametrize("make_layer, name, value, message", [
+    (lambda: conv2d(), "weight", np.ones((4, 3, 3)), "Conv2d.weight: expected a floating-point array of shape (C_out, C_in, kh, kw), got an array of shape (4, 3, 3)"),
+    (lambda: conv2d(), "bias", np.ones((4, 1)), "Conv2d.bias: expected a floating-point array of shape (4,) (C_out,), got an array of shape (4, 1)"),
+    (lambda: conv2d(), "bias", np.ones(5), "Conv2d.bias: expected shape (4,) (C_out,) to match weight of shape (4, 3, 3, 3), got (5,)"),
+    (lambda: conv1d(), "weight", np.ones((4, 3, 3, 3)), "Conv1d.weight: expected a floating-point array of shape (C_out, C_in, k), got an array of shape (4, 3, 3, 3)"),
+])
+def test_a_wrongly_assigned_parameter_is_named_at_the_next_forward(make_layer, name, value, message):
+    layer = make_layer()
+    setattr(layer, name, value)
+    shape = (2, 3, 6, 6) if isinstance(layer, nn.Conv2d) else (2, 3, 6)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        layer.forward(np.ones(shape))
+
+
+def test_editing_the_input_after_forward_does_not_change_the_gradient_of_a_1x1_convolution():
+    # With a 1x1 kernel at stride 1 the patch matrix could be a view of the input itself.
+    layer = conv2d(2, 3, 1)
+    x = np.random.default_rng(0).standard_normal((2, 2, 3, 3))
+    original = x.copy()
+    upstream = np.ones((2, 3, 3, 3))
+    layer.forward(x)
+    x[:] = 0.0
+    layer.backward(upstream)
+    w = t64(layer.weight, True)
+    F.conv2d(t64(original), w).backward(t64(upstream))
+    assert_close(layer.grad_weight, w.grad)
+
+
+@pytest.mark.parametrize("make_layer", [lambda: nn.MaxPool2d(2), lambda: conv2d(2, 3, 2)])
+def test_empty_batch_gives_empty_arrays_like_torch(make_layer):
+    layer = make_layer()
+    out = layer.forward(np.zeros((0, 2, 4, 4)))
+    grad_x = layer.backward(np.zeros(out.shape))
+    assert out.shape[0] == 0 and grad_x.shape == (0, 2, 4, 4)
+    if isinstance(layer, nn.Conv2d):
+        assert_close(layer.grad_weight, np.zeros(layer.weight.shape))
+        assert out.shape == F.conv2d(torch.zeros(0, 2, 4, 4), torch.zeros(3, 2, 2, 2)).shape

@@ -8,6 +8,8 @@ import pytest
 from mytorch import Value
 from mytorch.graph import draw_graph
 
+pytestmark = pytest.mark.ch01
+
 
 def _example():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")

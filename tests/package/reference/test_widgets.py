@@ -14,6 +14,8 @@ import pytest  # noqa: E402
 
 from mytorch.widgets import frame_slider  # noqa: E402
 
+pytestmark = pytest.mark.ch04
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

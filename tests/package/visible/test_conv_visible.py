@@ -7,8 +7,11 @@ The handout's layers have no bias, so the bias is set to zero.
 """
 
 import numpy as np
+import pytest
 
 from mytorch import nn, optim
+
+pytestmark = pytest.mark.ch07
 
 # Task 2: a 3x3 feature map and a 2x2 kernel, one sample and one channel.
 X = np.array([[[[1.0, 0.0, 2.0], [2.0, 1.0, -1.0], [0.0, 0.0, 2.0]]]])
@@ -85,3 +88,23 @@ def test_conv1d_then_maxpool1d_forward_and_backward():
     # One step of gradient descent with learning rate 0.5: w - 0.5 * [2, 1].
     optim.SGD(conv, lr=0.5).step()
     np.testing.assert_allclose(conv.weight, [[[0.0, -0.5]]], rtol=1e-15)
+
+
+def test_im2col_lays_each_window_out_as_a_column():
+    from mytorch.nn.im2col import col2im, im2col
+
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    cols = im2col(x, (2, 2), (1, 1))
+    # Column q holds the window at position q, read row by row.
+    np.testing.assert_array_equal(cols[0], [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]])
+    # col2im adds every column back where it came from: the centre is in four windows.
+    np.testing.assert_array_equal(col2im(np.ones_like(cols), x.shape, (2, 2), (1, 1))[0, 0],
+                                  [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+
+
+def test_flatten_and_back():
+    layer = nn.Flatten()
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    out = layer.forward(x)
+    np.testing.assert_array_equal(out, x.reshape(2, 12))
+    np.testing.assert_array_equal(layer.backward(out), x)

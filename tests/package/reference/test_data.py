@@ -10,6 +10,8 @@ import pytest
 
 from mytorch import data
 
+pytestmark = pytest.mark.ch06
+
 # IDX dtype codes, from the format's description on the MNIST page.
 CODES = {np.dtype("uint8"): 0x08, np.dtype("int8"): 0x09, np.dtype("int16"): 0x0B,
          np.dtype("int32"): 0x0C, np.dtype("float32"): 0x0D, np.dtype("float64"): 0x0E}

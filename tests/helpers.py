@@ -1,0 +1,25 @@
+"""Small helpers shared by the package tests: float64 tensors and the comparisons they use."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+#: Tolerances for comparing float64 results with PyTorch's: the same operations in another
+#: order differ in the last few bits, a wrong formula in the first few digits.
+TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+
+
+def t64(a, requires_grad: bool = False) -> torch.Tensor:
+    """A float64 torch tensor holding a copy of ``a``."""
+    return torch.tensor(np.array(a, dtype=np.float64), dtype=torch.float64, requires_grad=requires_grad)
+
+
+def assert_close(actual, expected, **tolerances) -> None:
+    """``actual`` equals ``expected`` (a NumPy array or a torch tensor) in shape and, to
+    ``TIGHT`` tolerances unless others are given, in value."""
+    if isinstance(expected, torch.Tensor):
+        expected = expected.detach().numpy()
+    actual = np.asarray(actual)
+    assert actual.shape == np.shape(expected), f"shape {actual.shape}, expected {np.shape(expected)}"
+    np.testing.assert_allclose(actual, expected, **(tolerances or TIGHT))
