@@ -21,7 +21,7 @@ VENDOR := assets/vendor
 VENDOR_STAMP := $(VENDOR)/.copied
 
 # `book/` is a folder, so every target named like one must be phony or make skips it.
-.PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build
+.PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build student grade mutants
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,11 +63,28 @@ $(VENDOR_STAMP): $(NPM_STAMP)
 book: $(STAMP) system-deps $(VENDOR_STAMP)
 	$(JB) build . -W -n --keep-going
 
-## make test: the package and chapter tests, then a clean strict build, then the site tests.
+## make test: the package and chapter tests, then a clean strict build and the student
+## edition, then the tests of the built sites, the student edition and the grader.
 test: $(STAMP) system-deps $(VENDOR_STAMP) browser-deps
-	$(BIN)/pytest -m "not site"
+	$(BIN)/pytest -m "not site and not edition"
 	$(MAKE) strict-build
-	$(BIN)/pytest -m site
+	$(BIN)/python tools/student.py
+	$(BIN)/pytest -m "site or edition"
+
+## make student: the student edition in _build/student/ (repo/ for students, html/ for the
+## site), from the outputs of the last `make book` (built first when missing).
+student: $(STAMP) system-deps $(VENDOR_STAMP)
+	@test -d _build/jupyter_execute || $(MAKE) book
+	$(BIN)/python tools/student.py
+
+## make grade SUBMISSIONS=dir: grade each student's folder or .zip in dir into _build/grades/.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submissions"; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out _build/grades
+
+## make mutants: plant plausible bugs one at a time and count how many the tests catch.
+mutants: $(STAMP)
+	$(BIN)/python tools/mutants.py
 
 # A clean build: a cached build would not notice edits under code/ and could report success
 # after a failed build.

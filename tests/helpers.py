@@ -23,3 +23,18 @@ def assert_close(actual, expected, **tolerances) -> None:
     actual = np.asarray(actual)
     assert actual.shape == np.shape(expected), f"shape {actual.shape}, expected {np.shape(expected)}"
     np.testing.assert_allclose(actual, expected, **(tolerances or TIGHT))
+
+
+def torch_sgd_step(leaves: list[torch.Tensor], buffers: list, lr: float, momentum: float) -> None:
+    """One step of PyTorch's SGD on ``leaves`` (float64 tensors whose ``.grad`` is set),
+    with the momentum buffers kept in ``buffers`` (a list of None to start).
+
+    This is ``torch.optim.sgd.sgd``, the function ``torch.optim.SGD.step`` calls for each
+    parameter group; called directly it skips the optimizer's one-time import of
+    ``torch._dynamo``, several seconds that every grading run would pay again.
+    """
+    from torch.optim.sgd import sgd
+
+    with torch.no_grad():
+        sgd([leaf for leaf in leaves], [leaf.grad for leaf in leaves], buffers, weight_decay=0.0,
+            momentum=momentum, lr=lr, dampening=0.0, nesterov=False, maximize=False, foreach=False)

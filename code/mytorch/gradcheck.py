@@ -137,7 +137,9 @@ def check_layer_gradients(layer, x: np.ndarray, eps: float = 1e-6, seed: int = 0
         x: the input, of the shape the layer expects (converted to float64).
         eps: the central-difference step.
         seed: seed of the upstream gradient ``G``.
-        atol, rtol: the tolerances of :func:`gradient_mismatch`.
+        atol, rtol: the tolerances of :func:`gradient_mismatch`; ``atol`` is multiplied
+            by ``max(1, sum(|layer(x) * G|))``, the scale of the terms ``f`` adds up, which
+            the rounding error of the central difference is proportional to.
 
     Returns:
         A dict from ``"input"`` and each parameter name (``"Linear.weight"`` for a
@@ -146,6 +148,9 @@ def check_layer_gradients(layer, x: np.ndarray, eps: float = 1e-6, seed: int = 0
     x = np.array(x, dtype=np.float64)
     out = layer.forward(x)
     upstream = np.random.default_rng(seed).standard_normal(np.shape(out))
+    # Each evaluation of f rounds at the scale of the terms it sums, so the absolute
+    # part of the tolerance grows with them (never below atol itself).
+    atol = atol * max(1.0, float(np.sum(np.abs(out * upstream))))
     grad_x = layer.backward(upstream)
     analytic = {"input": grad_x}
     arrays = {"input": x}

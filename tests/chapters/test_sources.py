@@ -73,3 +73,17 @@ def test_chapter_has_the_required_parts(md):
     assert "torch" in text
     # One import idiom: no aliases for mytorch, no star imports.
     assert not re.search(r"import mytorch as|from mytorch.* import \*", text)
+
+
+NUMBERED_CITATION = re.compile(
+    r"\b(?:[Cc]hapters?|[Ss]ections?|[Ee]quations?|[Ff]igures?) \(?\d|\b(?:next|previous|last|following) chapter\b")
+
+
+@pytest.mark.parametrize("md", sorted((ROOT / "book").glob("*.md")), ids=lambda p: p.stem)
+def test_chapters_cite_each_other_by_label_not_by_number(md):
+    """An edition may drop or reorder chapters: "chapter 3", "equation (4.2)" or "the next
+    chapter" would then be wrong, where {doc}, {numref} and {eq} stay right."""
+    text = md.read_text(encoding="utf-8")
+    prose = re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)
+    found = sorted({m.group(0) for m in NUMBERED_CITATION.finditer(prose)})
+    assert found == [], f"{md.name} cites by number: {found}"

@@ -107,12 +107,6 @@ def test_product_of_a_value_with_itself_counts_both_factors():
     assert abs(a.grad - 6.0) < 1e-15
 
 
-@pytest.mark.question("Value arithmetic", parts=("Value.__pow__",))
-@given(st.floats(0.2, 3.0), st.floats(-2.0, 2.0))
-def test_power_with_a_value_exponent_matches_torch(u, p):
-    check_against_torch(lambda xs: xs[0] ** xs[1], [u, p])
-
-
 @pytest.mark.question("Value._unary")
 @given(st.floats(-1.5, 1.5))
 def test_chain_of_functions_multiplies_local_derivatives(u):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import assert_close, t64
+from helpers import assert_close, t64, torch_sgd_step
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import float_arrays, seeds, sizes
@@ -110,7 +110,7 @@ def test_sgd_matches_torch_over_several_steps(lr, momentum, seed):
     rng = np.random.default_rng(seed)
     model = mlp([3, 5, 4], seed)
     leaves = torch_leaves(model)
-    torch_opt = torch.optim.SGD(leaves, lr=lr, momentum=momentum)
+    buffers = [None] * len(leaves)
     optimizer = optim.SGD(model, lr=lr, momentum=momentum)
     loss_fn = nn.CrossEntropyLoss()
     for _ in range(4):
@@ -118,9 +118,10 @@ def test_sgd_matches_torch_over_several_steps(lr, momentum, seed):
         loss_fn.forward(model.forward(x), labels)
         model.backward(loss_fn)
         optimizer.step()
-        torch_opt.zero_grad()
+        for leaf in leaves:
+            leaf.grad = None
         F.cross_entropy(torch_forward(model, leaves, t64(x)), torch.tensor(labels)).backward()
-        torch_opt.step()
+        torch_sgd_step(leaves, buffers, lr, momentum)
         for (module, name), leaf in zip(model.parameters(), leaves):
             assert_close(getattr(module, name), leaf)
 
@@ -131,14 +132,15 @@ def test_sgd_keeps_one_velocity_per_parameter():
     # would mix their updates.
     model = nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)), nn.Linear(2, 2, rng=np.random.default_rng(1)))
     leaves = torch_leaves(model)
-    optimizer, torch_opt = optim.SGD(model, lr=0.1, momentum=0.9), torch.optim.SGD(leaves, lr=0.1, momentum=0.9)
+    buffers = [None] * len(leaves)
+    optimizer = optim.SGD(model, lr=0.1, momentum=0.9)
     for step in range(3):
         for (module, name), leaf in zip(model.parameters(), leaves):
             gradient = np.full(leaf.shape, float(step + 1)) * (1.0 if module is model.layers[0] else -2.0)
             setattr(module, "grad_" + name, gradient)
             leaf.grad = t64(gradient)
         optimizer.step()
-        torch_opt.step()
+        torch_sgd_step(leaves, buffers, 0.1, 0.9)
     for (module, name), leaf in zip(model.parameters(), leaves):
         assert_close(getattr(module, name), leaf)
 
@@ -149,7 +151,8 @@ def test_training_run_matches_torch_step_for_step():
     rng = np.random.default_rng(0)
     model = mlp([4, 8, 3], seed=0, activation=nn.ReLU)
     leaves = torch_leaves(model)
-    optimizer, torch_opt = optim.SGD(model, lr=0.5, momentum=0.5), torch.optim.SGD(leaves, lr=0.5, momentum=0.5)
+    buffers = [None] * len(leaves)
+    optimizer = optim.SGD(model, lr=0.5, momentum=0.5)
     loss_fn = nn.CrossEntropyLoss()
     x, labels = rng.standard_normal((16, 4)), rng.integers(0, 3, 16)
     for _ in range(10):
@@ -157,8 +160,9 @@ def test_training_run_matches_torch_step_for_step():
         loss = loss_fn.forward(model.forward(x), labels)
         model.backward(loss_fn)
         optimizer.step()
-        torch_opt.zero_grad()
+        for leaf in leaves:
+            leaf.grad = None
         loss_t = F.cross_entropy(torch_forward(model, leaves, t64(x)), torch.tensor(labels))
         loss_t.backward()
-        torch_opt.step()
+        torch_sgd_step(leaves, buffers, 0.5, 0.5)
         assert abs(loss - loss_t.item()) <= 1e-10

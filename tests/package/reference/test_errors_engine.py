@@ -79,3 +79,16 @@ def test_integer_powers_of_negative_numbers_and_powers_of_zero_match_torch(base,
     (t**exponent).backward()
     assert abs(y.data - (base**exponent)) < 1e-15
     assert abs(a.grad - t.grad.item()) < 1e-12
+
+
+@pytest.mark.parametrize("u, p", [(0.5, -1.5), (2.0, 0.3), (3.0, 2.0)])
+def test_power_with_a_value_exponent_matches_torch(u, p):
+    # u ** p with p a Value is built from exp, log and a product: not a solution region.
+    base, exponent = Value(u), Value(p)
+    y = base**exponent
+    y.backward()
+    bt = torch.tensor(u, dtype=torch.float64, requires_grad=True)
+    pt = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    (bt**pt).backward()
+    assert abs(y.data - u**p) < 1e-14
+    assert abs(base.grad - bt.grad.item()) < 1e-12 and abs(exponent.grad - pt.grad.item()) < 1e-12
