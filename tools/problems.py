@@ -36,7 +36,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from mytorch.problems import INPUTS, OUTPUT, Problem, backprop_problem, format_number, instructions, normalize_id
+from mytorch.problems import INPUTS, OUTPUT, Problem, backprop_problem, check_call, format_number, instructions, normalize_id
 
 COLUMN = "student"
 
@@ -51,7 +51,7 @@ p { margin: 4pt 0; }
 .python, code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 9pt; }
 .point { font-size: 12pt; }
 ol { margin: 4pt 0; padding-left: 18pt; }
-.graph { border: 1px dashed #777; height: 46mm; }
+.graph { border: 1px dashed #777; height: 42mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #000; padding: 2pt 6pt; text-align: left; }
 th { background: #eee; }
@@ -120,6 +120,7 @@ def sheet(student: str, problem: Problem) -> str:
     e = html.escape
     point = ", ".join(f"<i>x</i><sub>{x[1:]}</sub> = {_minus(v)}" for x, v in problem.point.items())
     steps = "\n".join(f"<li>{e(step)}</li>" for step in instructions(problem.student_id))
+    steps = steps[: -len("</li>")] + f"<br><code>{e(check_call(problem.student_id))}</code></li>"
     rows = [
         f'<tr class="input"><td><i>x</i><sub>{x[1:]}</sub></td><td>input</td>'
         f'<td class="number">{_minus(problem.point[x])}</td><td class="number"></td></tr>'

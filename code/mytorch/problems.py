@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -235,7 +236,11 @@ class Problem:
             "",
             "  at  " + ",  ".join(f"{x} = {format_number(v)}" for x, v in self.point.items()),
             "",
-            *(f"{k}. {step}" for k, step in enumerate(instructions(self.student_id), start=1)),
+            *(
+                textwrap.fill(step, width=88, initial_indent=f"{k}. ", subsequent_indent="   ")
+                for k, step in enumerate(instructions(self.student_id), start=1)
+            ),
+            f"     {check_call(self.student_id)}",
             "",
             *self._table(answers),
         ]
@@ -258,7 +263,10 @@ class Problem:
 
 
 def instructions(student_id: str) -> List[str]:
-    """The steps of the exercise, shared by the text and the printed worksheets."""
+    """The steps of the exercise, shared by the text and the printed worksheets.
+
+    The last step ends with a colon: :func:`check_call` is the line of code it introduces.
+    """
     return [
         "Draw the computational graph: one node per row of the table, with an arrow from "
         "each operand to the row that uses it.",
@@ -268,10 +276,15 @@ def instructions(student_id: str) -> List[str]:
         "gradient times the local derivative.",
         "Keep four significant digits. log is the natural logarithm, angles are in "
         "radians, and sigmoid(u) = 1 / (1 + exp(-u)).",
-        "Check your numbers with PyTorch or mytorch.Value, and with "
-        f'backprop_problem("{student_id}").check({{"a": ..., "grad_a": ..., "x1": ...}}) '
-        "(a row's name: its value; grad_<row>: its gradient; x1...x5: their gradients).",
+        "Check your numbers with PyTorch or mytorch.Value, then with the line below (a "
+        "row's name stands for its value, grad_<row> for its gradient, x1 ... x5 for "
+        "their gradients):",
     ]
+
+
+def check_call(student_id: str) -> str:
+    """The Python line that checks a student's answers, for the worksheets."""
+    return f'backprop_problem({student_id!r}).check({{"a": ..., "grad_a": ..., "x1": ...}})'
 
 
 @dataclass(frozen=True)
