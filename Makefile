@@ -21,7 +21,8 @@ VENDOR := assets/vendor
 VENDOR_STAMP := $(VENDOR)/.copied
 
 # `book/` is a folder, so every target named like one must be phony or make skips it.
-.PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build student grade mutants
+.PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build \
+	student grade mutants problems
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +109,14 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_mlp.py
 	$(BIN)/python bench/bench_conv.py
+
+## make problems ROSTER=students.csv: a printable backpropagation problem per student (the
+## CSV's `student` column) and the answer key, in _build/problems (emptied first).
+ROSTER ?=
+problems: $(STAMP)
+	@test -n "$(ROSTER)" || { echo "make problems: expected ROSTER=<file.csv>, a CSV file with a 'student' column" >&2; exit 2; }
+	rm -rf _build/problems
+	$(BIN)/python tools/problems.py "$(ROSTER)" --out _build/problems
 
 ## make serve: preview the built book on http://localhost:8000
 serve:
