@@ -22,7 +22,7 @@ the tests of the linear layer.
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # A fixed profile: every run tries the same examples (derandomize), so a failure in CI
 # reproduces on a laptop. HYPOTHESIS_MAX_EXAMPLES=300 runs a deeper search.
@@ -35,7 +35,9 @@ settings.register_profile(
     database=None,
 )
 # The grader (tools/grade.py) runs every submission with this profile: the same examples
-# for every student, fewer of them, so that a class is graded in minutes.
+# for every student, fewer of them, and no shrinking of a failing example (a wrong
+# function fails every example, and shrinking each failure costs minutes per submission),
+# so that a class is graded in minutes.
 settings.register_profile(
     "grading",
     max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "10")),
@@ -43,5 +45,6 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=list(HealthCheck),
     database=None,
+    phases=[Phase.explicit, Phase.generate],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
