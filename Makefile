@@ -20,6 +20,13 @@ NPM_STAMP := node_modules/.installed
 VENDOR := assets/vendor
 VENDOR_STAMP := $(VENDOR)/.copied
 
+# The chapters and the tests work on small arrays, where one thread per library is faster
+# than several, and far faster when other processes keep the cores busy; one thread also
+# keeps floating-point sums in the same order in every run. `make bench` sets its own.
+book strict-build test student grade mutants problems notebooks: export OMP_NUM_THREADS := 1
+book strict-build test student grade mutants problems notebooks: export OPENBLAS_NUM_THREADS := 1
+book strict-build test student grade mutants problems notebooks: export MKL_NUM_THREADS := 1
+
 # `book/` is a folder, so every target named like one must be phony or make skips it.
 .PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build \
 	student grade mutants problems
