@@ -91,6 +91,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_mlp.py
 	$(BIN)/python bench/bench_conv.py
+	$(BIN)/python bench/bench_bn.py
 
 ## make serve: preview the built book on http://localhost:8000
 serve:
