@@ -116,6 +116,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_mlp.py
 	$(BIN)/python bench/bench_conv.py
+	$(BIN)/python bench/bench_bn.py
 
 ## make problems ROSTER=students.csv: a printable backpropagation problem per student (the
 ## CSV's `student` column) and the answer key, in _build/problems (emptied first).

@@ -74,3 +74,34 @@ def distinct_values(rng: np.random.Generator, shape) -> np.ndarray:
     max has a unique winner and a central difference never swaps two entries."""
     size = int(np.prod(shape))
     return (rng.permutation(size).astype(np.float64) * 0.1 - 0.05 * size).reshape(shape)
+
+
+# --- Normalisation (tests/package/*/test_normalization_*.py) ----------------------------
+@st.composite
+def batchnorm_cases(draw, d: int, max_batch: int = 5, max_channels: int = 4, max_spatial: int = 4) -> dict:
+    """Shapes and hyperparameters of a ``BatchNorm1d`` (``d = 1``, input ``(N, C)``) or
+    ``BatchNorm2d`` (``d = 2``, input ``(N, C, H, W)``) layer.
+
+    There are always at least two values per channel (``N H W >= 2``), as training mode
+    requires; batches of one image of several pixels occur. ``momentum`` includes both
+    ends of its range, 0 (running estimates frozen) and 1 (the last batch only). ``seed``
+    seeds the inputs, the parameters and the upstream gradients.
+    """
+    spatial = tuple(draw(st.integers(1, max_spatial)) for _ in range(2)) if d == 2 else ()
+    per_sample = int(np.prod(spatial)) if spatial else 1
+    batch = draw(st.integers(2 if per_sample == 1 else 1, max_batch))
+    return {
+        "shape": (batch, draw(st.integers(1, max_channels))) + spatial,
+        "eps": draw(st.sampled_from([1e-5, 1e-3, 0.1])),
+        "momentum": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
+        "seed": draw(seeds),
+    }
+
+
+def channel_scaled_normal(rng: np.random.Generator, shape) -> np.ndarray:
+    """float64 normal values with a different mean (in [-2, 2]) and standard deviation
+    (in [0.2, 3]) per channel (axis 1), as the pre-activations a normalisation layer sees."""
+    channel = (1, shape[1]) + (1,) * (len(shape) - 2)
+    offset = rng.uniform(-2, 2, channel)
+    scale = rng.uniform(0.2, 3, channel)
+    return rng.standard_normal(shape) * scale + offset

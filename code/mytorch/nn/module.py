@@ -4,6 +4,10 @@ A module computes ``forward`` and keeps what its ``backward`` will need. Paramet
 plain NumPy arrays held as attributes; a module lists their names in ``param_names`` and
 stores the gradient of each in the attribute named ``grad_<name>`` (``weight`` ->
 ``grad_weight``), the convention the optimisers rely on.
+
+Every module is in training mode (``training = True``) until ``eval()`` switches it and
+every module inside it to evaluation mode; only layers that behave differently in the
+two modes (batch normalisation, dropout) read the flag.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ class Module:
 
     Subclasses that own parameters set ``param_names`` (for example
     ``("weight", "bias")``) and fill ``grad_<name>`` in ``backward``.
+
+    Attributes:
+        training: ``True`` in training mode (the default), ``False`` after ``eval()``.
     """
 
     param_names: tuple[str, ...] = ()
     #: State that ``forward`` updates and that is not a parameter (running statistics).
     buffer_names: tuple[str, ...] = ()
+    training: bool = True
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -36,6 +44,23 @@ class Module:
     def modules(self) -> Iterator["Module"]:
         """Yield this module and every module inside it (containers override this)."""
         yield self
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set ``training = mode`` on this module and every module inside it; return ``self``.
+
+        In training mode batch normalisation normalises with the statistics of the batch
+        and updates its running estimates, and dropout drops; in evaluation mode
+        (``mode=False``) both are fixed functions of their input.
+        """
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"{type(self).__name__}.train: expected mode to be True or False, got {mode!r}")
+        for module in self.modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Switch this module and every module inside it to evaluation mode: ``train(False)``."""
+        return self.train(False)
 
     def parameters(self) -> Iterator[tuple["Module", str]]:
         """Yield ``(module, name)`` for every parameter, so that both
