@@ -211,7 +211,7 @@ def test_batchnorm_backward_follows_the_mode_of_its_forward_pass():
     np.testing.assert_allclose(layer.backward(grad), expected, **TIGHT)
 
 
-@pytest.mark.question("_BatchNorm.backward", parts=("_BatchNorm.forward", "_BatchNorm.backward"))
+@pytest.mark.question("_BatchNorm.backward")
 @pytest.mark.parametrize("d", [1, 2])
 def test_batchnorm_gradient_ignores_edits_to_the_input_after_forward(d):
     rng = np.random.default_rng(4)
@@ -312,7 +312,7 @@ def test_dropout_central_differences_with_the_mask_held_fixed(p, n, d, seed):
     assert max(errors.values()) <= 1, errors
 
 
-@pytest.mark.question("Dropout.backward", parts=("Dropout.forward", "Dropout.backward"))
+@pytest.mark.question("Dropout.backward")
 def test_dropout_backward_uses_the_mask_of_the_last_forward_pass():
     layer = nn.Dropout(0.5, rng=np.random.default_rng(1))
     x = np.ones((10, 10))
