@@ -4,6 +4,8 @@ format on small files written here (nothing is downloaded)."""
 import gzip
 import re
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -38,6 +40,22 @@ def test_load_digits_shape_range_dtype():
     np.testing.assert_array_equal(np.unique(y), np.arange(10))
     # Pixel counts run 0..16, so every scaled value is a multiple of 1/16.
     np.testing.assert_array_equal(X * 16, np.round(X * 16))
+
+
+
+def test_load_digits_reads_what_scikit_learn_reads():
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    X, y = data.load_digits()
+    digits = sklearn_load_digits()
+    np.testing.assert_array_equal(X * 16, digits.data)
+    np.testing.assert_array_equal(y, digits.target)
+
+
+def test_load_digits_does_not_import_scikit_learn():
+    code = "import sys; from mytorch.data import load_digits; load_digits(); print('sklearn' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
 
 
 def test_split_is_deterministic_and_a_partition():
