@@ -6,9 +6,9 @@ The central difference
 
 has an error of order :math:`\\epsilon^2`, against :math:`\\epsilon` for the one-sided
 difference. Computed in float64 with :math:`\\epsilon = 10^{-6}`, it agrees with a correct
-backward pass to about eight significant digits, plus a rounding error of about
-:math:`10^{-16} |f| / \\epsilon` in absolute terms; a wrong backward pass is off by far
-more. Two gradients are therefore compared entry by entry with a mixed tolerance,
+backward pass to about nine or ten significant digits for a well-scaled function, the
+rounding error being about :math:`10^{-16} |f| / \\epsilon` in absolute terms; a wrong
+backward pass is off by far more. Two gradients are therefore compared entry by entry with a mixed tolerance,
 
 .. math:: |a_i - n_i| \\le \\text{atol} + \\text{rtol} \\cdot \\max(|a_i|, |n_i|),
 
@@ -44,8 +44,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     Raises:
         ValueError: if ``x`` is not a float64 NumPy array that can be changed in place.
             In float32 the rounding error ``1e-7 |f| / eps`` swamps the estimate
-            (a few per cent at ``eps = 1e-6``), and in float16 ``x + eps`` rounds back
-            to ``x``, so lower precisions are refused rather than silently wrong.
+            (per cent to tens of per cent at ``eps = 1e-6``), and in float16 ``x + eps``
+            rounds back to ``x``, so lower precisions are refused rather than silently
+            wrong.
     """
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         got = f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
