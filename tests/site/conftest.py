@@ -199,9 +199,12 @@ def visit(browser, base_url):
         if lands_on is not None:
             page.wait_for_url(base_url + lands_on)
         # The load event, MathJax, the widgets, the images and the fonts, each waited for in
-        # turn; tools/browser.py raises PageNotReady naming the one that never came.
+        # turn; tools/browser.py raises PageNotReady naming the one that never came. Not
+        # Playwright's "networkidle" (no request for 500 ms): it is a guess, not a signal of
+        # the page, and on the convolution chapter it has not come within two minutes of the
+        # last request finishing. Everything the page loads to show itself has loaded
+        # once it is ready.
         wait_until_ready(page)
-        page.wait_for_load_state("networkidle")
         result.transferred = dict(sizes_so_far)  # what loading the page took, not later clicks
         visits[path] = result
         return result
