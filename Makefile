@@ -29,7 +29,7 @@ book strict-build test student grade mutants problems notebooks: export MKL_NUM_
 
 # `book/` is a folder, so every target named like one must be phony or make skips it.
 .PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build \
-	student grade mutants problems
+	student grade mutants problems pdf
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -99,6 +99,19 @@ mutants: $(STAMP)
 strict-build: $(STAMP) system-deps $(VENDOR_STAMP)
 	rm -rf _build
 	$(JB) build . -W -n --keep-going
+
+## make pdf: print the built book into _build/pdf/book.pdf (runs `make book` first when
+## _build/html is missing; run it yourself after editing chapters), and the student edition,
+## when _build/student/html exists, into _build/pdf/student.pdf. Headless Chromium prints
+## each page once MathJax and the figures are ready; tools/pdf.py joins them in _toc.yml order.
+pdf: $(STAMP) browser-deps
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python tools/pdf.py _build/html _build/pdf/book.pdf
+	@if [ -f _build/student/html/index.html ]; then \
+	  toc=_toc.yml; [ -f _build/student/repo/_toc.yml ] && toc=_build/student/repo/_toc.yml; \
+	  echo "$(BIN)/python tools/pdf.py _build/student/html _build/pdf/student.pdf --toc $$toc"; \
+	  $(BIN)/python tools/pdf.py _build/student/html _build/pdf/student.pdf --toc $$toc; \
+	fi
 
 ## make linkcheck: check the external links (needs the internet; not part of make test).
 linkcheck: $(STAMP) system-deps $(VENDOR_STAMP)

@@ -13,6 +13,7 @@ import io
 import mimetypes
 import os
 import re
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
-# Chromium from Debian (`make browser-deps`); `playwright install` would download a browser.
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+sys.path.insert(0, str(ROOT / "tools"))
+
+# Chromium from Debian (`make browser-deps`), and when a page is ready: tools/browser.py,
+# which the PDF printer (tools/pdf.py) shares.
+from browser import CHROMIUM, TIMEOUT_MS, WIDGET_VIEW, launch, wait_until_ready  # noqa: E402
 
 
 # --- the pages, found in the built book -----------------------------------------------------
@@ -115,10 +118,9 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps`")
     with sync_api.sync_playwright() as playwright:
-        # As root Chromium needs --no-sandbox; the rest keeps it from calling home at start.
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = launch(playwright)
+        # expect(...) waits as long as a page may take to become ready on a busy machine.
+        sync_api.expect.set_options(timeout=TIMEOUT_MS)
         yield browser
         browser.close()
 
@@ -138,26 +140,6 @@ class Visit:
     transferred: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-# Resolves once the page is ready to be looked at: MathJax has typeset it, every widget view
-# has rendered, and every image has loaded or failed.
-READY_JS = """async (widgetView) => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
-  const views = [...document.querySelectorAll(`script[type="${widgetView}"]`)];
-  const rendered = () => views.every(
-    (s) => s.previousElementSibling && s.previousElementSibling.querySelector(".jupyter-widgets"));
-  for (let waited = 0; !rendered() && waited < 15000; waited += 100) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await Promise.all([...document.images].map((img) => img.complete ? null :
-    new Promise((resolve) => { img.addEventListener("load", resolve); img.addEventListener("error", resolve); })));
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;  // widget labels are typeset after the widgets render
-  }
-}"""
-
-
 @pytest.fixture(scope="session")
 def visit(browser, base_url):
     """visit(path, lands_on=None) -> Visit, each path loaded once per session."""
@@ -173,7 +155,10 @@ def visit(browser, base_url):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        # Every wait of the tests on this page (clicks, locators, wait_for_function) may take
+        # as long as a readiness signal: a page that is slow on a busy machine passes, and one
+        # that never gets there fails naming what it waited for.
+        page.set_default_timeout(TIMEOUT_MS)
         result = Visit(path, page)
         sizes_so_far: dict[str, tuple[int, int]] = {}
 
@@ -210,12 +195,16 @@ def visit(browser, base_url):
         page.on("requestfinished", finished)
         page.on("requestfailed", failed)
         page.on("response", response)
-        page.goto(base_url + path, wait_until="load")
+        page.goto(base_url + path, wait_until="commit")
         if lands_on is not None:
             page.wait_for_url(base_url + lands_on)
-            page.wait_for_load_state("load")
-        page.evaluate(READY_JS, WIDGET_VIEW)
-        page.wait_for_load_state("networkidle")
+        # The load event, MathJax, the widgets, the images and the fonts, each waited for in
+        # turn; tools/browser.py raises PageNotReady naming the one that never came. Not
+        # Playwright's "networkidle" (no request for 500 ms): it is a guess, not a signal of
+        # the page, and on the convolution chapter it has not come within two minutes of the
+        # last request finishing. Everything the page loads to show itself has loaded
+        # once it is ready.
+        wait_until_ready(page)
         result.transferred = dict(sizes_so_far)  # what loading the page took, not later clicks
         visits[path] = result
         return result

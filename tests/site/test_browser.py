@@ -12,7 +12,10 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+
+from browser import TIMEOUT_MS  # tools/browser.py, on the path through conftest.py
 
 pytestmark = pytest.mark.site
 
@@ -149,16 +152,32 @@ SHOWN_FRAME_JS = """async (slider) => {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }"""
 
+# The source of the image beside the slider now, "" while none has loaded.
+SHOWN_SRC_JS = """(slider) => {
+  const img = slider.closest(".widget-box").querySelector("img");
+  return img && img.complete && img.naturalWidth > 0 ? img.src : "";
+}"""
 
-def _frame_after(page, slider, key: str, before: str) -> str:
-    """Press `key` on the slider's handle and return the frame shown once it has changed."""
+# True once a loaded image other than `before` shows beside the slider.
+FRAME_CHANGED_JS = """([slider, before]) => {
+  const img = slider.closest(".widget-box").querySelector("img");
+  return Boolean(img && img.complete && img.naturalWidth > 0 && img.src !== before);
+}"""
+
+
+def _frame_after(page, slider, key: str) -> str:
+    """Press `key` on the slider's handle, wait until another frame shows, return its SHA-256.
+
+    Fails, naming the key, when no other frame has loaded within the page's timeout.
+    """
+    before = slider.evaluate(SHOWN_SRC_JS)
     slider.locator(".noUi-handle").press(key)
-    for _ in range(50):
-        frame = slider.evaluate(SHOWN_FRAME_JS)
-        if frame not in (None, before):
-            return frame
-        page.wait_for_timeout(100)
-    return before
+    try:
+        page.wait_for_function(FRAME_CHANGED_JS, arg=[slider.element_handle(), before])
+    except PlaywrightTimeout:
+        pytest.fail(f"pressing {key} on the slider did not show another frame within "
+                    f"{TIMEOUT_MS / 1000:g} s")
+    return slider.evaluate(SHOWN_FRAME_JS)
 
 
 def test_widgets_render_and_sliders_switch_frames(visit, widget_page):
@@ -178,8 +197,8 @@ def test_widgets_render_and_sliders_switch_frames(visit, widget_page):
         assert first is not None, "the frame beside the slider did not load"
         at_max = float(handle.get_attribute("aria-valuenow")) >= float(handle.get_attribute("aria-valuemax"))
         forward, back = ("ArrowLeft", "ArrowRight") if at_max else ("ArrowRight", "ArrowLeft")
-        assert _frame_after(page, slider, forward, first) != first, "moving the slider did not change the frame"
-        assert _frame_after(page, slider, back, "moved") == first, "moving it back did not restore the frame"
+        assert _frame_after(page, slider, forward) != first, "moving the slider did not change the frame"
+        assert _frame_after(page, slider, back) == first, "moving it back did not restore the frame"
 
 
 # --- search ---------------------------------------------------------------------------------
