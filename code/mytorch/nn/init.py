@@ -72,9 +72,7 @@ def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     _check_fan(fan_in, "xavier_std", "fan_in")
     _check_fan(fan_out, "xavier_std", "fan_out")
     _check_gain(gain, "xavier_std")
-    # BEGIN SOLUTION eq-networks-init-xavier
     return gain * math.sqrt(2.0 / (fan_in + fan_out))
-    # END SOLUTION
 
 
 def kaiming_std(fan: int, gain: float = math.sqrt(2.0)) -> float:
@@ -92,9 +90,7 @@ def kaiming_std(fan: int, gain: float = math.sqrt(2.0)) -> float:
     """
     _check_fan(fan, "kaiming_std", "fan")
     _check_gain(gain, "kaiming_std")
-    # BEGIN SOLUTION eq-networks-init-he
     return gain / math.sqrt(fan)
-    # END SOLUTION
 
 
 def xavier_uniform_(layer, rng: np.random.Generator | None = None, gain: float = 1.0) -> np.ndarray:
