@@ -1,4 +1,5 @@
-"""Layers and losses, each with its forward pass and its hand-derived backward pass."""
+"""Layers and losses, each with its forward pass and its hand-derived backward pass; ``init``
+draws initial weights at the Xavier and He scales."""
 
 from mytorch.nn.module import Module
 from mytorch.nn.activations import ReLU, Sigmoid, Tanh
@@ -12,6 +13,7 @@ from mytorch.nn.losses import BCELoss, CrossEntropyLoss, MSELoss
 from mytorch.nn.normalization import BatchNorm1d, BatchNorm2d
 from mytorch.nn.pooling import MaxPool1d, MaxPool2d
 from mytorch.nn.residual import Residual
+from mytorch.nn import init
 
 __all__ = [
     "Module",
@@ -20,4 +22,5 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "Dropout", "Residual",
     "CrossEntropyLoss", "MSELoss", "BCELoss",
     "softmax", "log_softmax", "sigmoid", "one_hot",
+    "init",
 ]
