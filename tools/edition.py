@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -25,14 +26,21 @@ NOTEBOOKS = "_notebooks"
 
 
 def chapter_titles_and_labels(srcdir: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """``{docname: title}`` of every chapter file under ``book/``, and ``{label: docname}``
-    of every label those chapters define."""
+    """``{docname: title}`` of every chapter file under ``book/`` (MyST markdown, or a
+    notebook, whose markdown cells are read), and ``{label: docname}`` of every label
+    those chapters define."""
     titles, labels = {}, {}
-    for md in sorted((srcdir / "book").glob("*.md")):
-        text = md.read_text(encoding="utf-8")
-        docname = f"book/{md.stem}"
+    for source in sorted((srcdir / "book").glob("*.md")) + sorted((srcdir / "book").glob("*.ipynb")):
+        docname = f"book/{source.stem}"
+        if docname in titles:
+            continue  # an .md and its notebook twin
+        if source.suffix == ".ipynb":
+            cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        else:
+            text = source.read_text(encoding="utf-8")
         title = re.search(r"^# (.+)$", text, re.M)
-        titles[docname] = title.group(1).strip() if title else md.stem
+        titles[docname] = title.group(1).strip() if title else source.stem
         for match in LABEL.finditer(text):
             labels[next(g for g in match.groups() if g)] = docname
     return titles, labels

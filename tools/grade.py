@@ -70,6 +70,8 @@ def {CANARY_FAIL}():
     assert 1 + 1 == 3
 '''
 MAX_ZIP_BYTES = 50_000_000
+# The exit status of a run whose package did not import.
+IMPORT_FAILED = 5
 FEEDBACK_CHARS = 3000
 
 
@@ -247,6 +249,11 @@ class Run:
                 os.environ.update(self.env)
                 sys.dont_write_bytecode = True
                 sys.path.insert(0, str(self.work / "pkg"))
+                # A package that does not import fails every test with its own error.
+                # Imported here, pytest would report only the test modules that import
+                # it first: NumPy-only modules already in sys.modules would stay usable.
+                code = IMPORT_FAILED
+                import mytorch  # noqa: F401
                 import pytest
 
                 code = pytest.main(args)
@@ -288,10 +295,18 @@ class Run:
     def collect(self) -> None:
         """Record what the last process reported, and what remains to run."""
         result, remaining = self.result, self.remaining
+        known = len(result.outcomes)
+        output = self.output.read_text(encoding="utf-8", errors="replace") if self.output.exists() else ""
+        if self.status == IMPORT_FAILED:
+            for nodeid in remaining:
+                result.outcomes[nodeid] = Outcome(False, "the package does not import, so no test ran:\n"
+                                                  + output[-FEEDBACK_CHARS:])
+            self.remaining = []
+            return
         outcomes, broken_modules, running = _read_log(self.log)
         for nodeid, outcome in outcomes.items():
             result.outcomes.setdefault(nodeid, outcome)
-        for module, error in broken_modules.items():  # a test module, or the package, did not import
+        for module, error in broken_modules.items():  # a test module did not import
             for nodeid in remaining:
                 if nodeid.startswith(module + "::"):
                     result.outcomes.setdefault(nodeid, Outcome(False, error))
@@ -304,10 +319,13 @@ class Run:
                 why = f"the test process crashed during this test (exit status {self.status})"
             result.outcomes[running] = Outcome(False, why)
         self.remaining = [n for n in remaining if n not in result.outcomes]
-        if self.killed is None and running is None:
-            output = self.output.read_text(encoding="utf-8", errors="replace") if self.output.exists() else ""
-            for nodeid in self.remaining:  # pytest ended without reporting these
-                result.outcomes[nodeid] = Outcome(False, "no result: the test run ended early\n" + output[-FEEDBACK_CHARS:])
+        if self.remaining and (len(result.outcomes) == known or (self.killed is None and running is None)):
+            # pytest ended without reporting these tests, or a process reported nothing at
+            # all (a hang while collecting, say), which a new one would repeat.
+            why = "no result: the test run ended early" if self.killed is None else \
+                f"no result: the test process was stopped ({self.killed} time limit) before reporting a test"
+            for nodeid in self.remaining:
+                result.outcomes[nodeid] = Outcome(False, f"{why}\n{output[-FEEDBACK_CHARS:]}")
             self.remaining = []
         if time.monotonic() >= self.deadline:
             for nodeid in self.remaining:

@@ -17,6 +17,7 @@ Usage: ``python tools/student.py [--repo-only]``.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -42,6 +43,8 @@ INSTRUCTOR_ONLY_PAGES = {"book/exec_times"}
 # The Sphinx extensions the site's _config.yml loads.
 EXTENSIONS = ["solution_markers.py", "exact_streams.py", "edition.py"]
 
+# The MIME prefix of a glue record in a notebook (myst_nb.ext.glue.GLUE_PREFIX).
+GLUE_PREFIX = "application/papermill.record/"
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}")
 
 
@@ -232,10 +235,16 @@ def write_repo(repo: Path, cfg: dict, cfg_text: str, toc: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- the site
-def with_outputs(student: nbformat.NotebookNode, executed: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+def with_outputs(student: nbformat.NotebookNode, executed: nbformat.NotebookNode, name: str,
+                 glue: dict | None = None) -> nbformat.NotebookNode:
     """The student notebook with the outputs of the instructor's executed notebook: its
     code cells are those of the instructor's chapter minus the solutions', in order, so
-    each takes the outputs of the next executed cell with the same source."""
+    each takes the outputs of the next executed cell with the same source.
+
+    myst-nb takes the values that ``glue`` recorded out of the executed notebook and
+    keeps them beside it (``<chapter>.glue.json``); ``glue`` is that file's content, and
+    the values the student text refers to go back into its first code cell, where the
+    build finds them again."""
     executed_cells = iter(c for c in executed.cells if c.cell_type == "code")
     for cell in student.cells:
         if cell.cell_type != "code":
@@ -245,7 +254,21 @@ def with_outputs(student: nbformat.NotebookNode, executed: nbformat.NotebookNode
             raise ValueError(f"{name}: no executed cell matches {cell.source[:80]!r}; rebuild the book first")
         cell.outputs, cell.execution_count = _merged_streams(match.outputs), match.execution_count
     student.metadata = executed.metadata
+    if glue:
+        text = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+        used = set(re.findall(r"\{glue(?::\w+)?\}`([\w.-]+)", text))
+        records = [nbformat.from_dict({**glue[key], "data": {GLUE_PREFIX + mime: value
+                                                             for mime, value in glue[key]["data"].items()}})
+                   for key in sorted(used) if key in glue]
+        first_code = next(c for c in student.cells if c.cell_type == "code")
+        first_code.outputs = list(first_code.outputs) + records
     return student
+
+
+def executed_glue(page: str) -> dict:
+    """The glue records of a chapter from the instructor's build, or an empty dict."""
+    path = ROOT / "_build" / "jupyter_execute" / f"{page}.glue.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _same_cell(executed: str, student: str) -> bool:
@@ -284,7 +307,8 @@ def write_site_source(src: Path, repo: Path, cfg: dict, cfg_text: str, toc: dict
             continue
         if not executed.exists():
             raise SystemExit(f"{executed.relative_to(ROOT)} is missing: run `make book` first")
-        notebook = with_outputs(jupytext.reads(text, fmt="md:myst"), nbformat.read(executed, as_version=4), name)
+        notebook = with_outputs(jupytext.reads(text, fmt="md:myst"), nbformat.read(executed, as_version=4), name,
+                                executed_glue(page))
         nbformat.write(notebook, src / f"{page}.ipynb")
     shutil.copytree(repo / "code", src / "code")
     shutil.copytree(ROOT / "assets", src / "assets")

@@ -77,7 +77,8 @@ def fork(tmp_path_factory):
         if "jupytext:" not in md.read_text(encoding="utf-8")[:400]:
             continue
         executed_nb = nbformat.read(executed / "book" / f"{md.stem}.ipynb", as_version=4)
-        notebook = student.with_outputs(nbformat.reads(committed[md.stem], as_version=4), executed_nb, md.stem)
+        notebook = student.with_outputs(nbformat.reads(committed[md.stem], as_version=4), executed_nb, md.stem,
+                                        student.executed_glue(f"book/{md.stem}"))
         nbformat.write(notebook, md.with_suffix(".ipynb"))
         md.unlink()
     text = text.replace(', "book/*.ipynb", "**/*.ipynb"', "").replace("execute_notebooks: force", 'execute_notebooks: "off"')

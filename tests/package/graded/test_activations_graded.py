@@ -51,6 +51,22 @@ def test_gradient_matches_central_differences(name, data, n, d):
     assert errors["input"] <= 1, errors
 
 
+@pytest.mark.parametrize("name", [case(name, "forward") for name in ACTIVATIONS])
+def test_forward_keeps_what_the_backward_pass_reads(name):
+    # Only forward is graded here: backward is the reference, which reads what forward
+    # kept (x for ReLU, y for Sigmoid and Tanh). Keeping the wrong array gives a wrong
+    # gradient even though the output is right.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 4)) * 2
+    upstream = rng.standard_normal((3, 4))
+    layer = getattr(nn, name)()
+    layer.forward(x)
+    grad_x = layer.backward(upstream)
+    xt = t64(x, True)
+    ACTIVATIONS[name](xt).backward(t64(upstream))
+    assert_close(grad_x, xt.grad)
+
+
 @pytest.mark.question("ReLU.backward")
 def test_relu_subgradient_at_zero_is_zero_like_torch():
     x = np.array([[-0.0, 0.0, 1e-300, -1e-300]])

@@ -99,6 +99,15 @@ def test_arithmetic_matches_torch(name, u, v):
     check_against_torch(lambda xs: op(xs[0], xs[1]), [u, v])
 
 
+@pytest.mark.question("Value arithmetic", parts=("Value.__add__",))
+@given(st.floats(0.3, 3.0), st.floats(0.3, 3.0))
+def test_a_value_added_twice_or_also_used_elsewhere_collects_every_contribution(u, v):
+    # d(a + a)/da = 2, and in a * b + a the sum adds 1 to what the product gave a: a sum
+    # that sets its operands' gradients instead of adding to them loses a contribution.
+    check_against_torch(lambda xs: xs[0] + xs[0], [u])
+    check_against_torch(lambda xs: xs[0] * xs[1] + xs[0], [u, v])
+
+
 @pytest.mark.question("Value arithmetic", parts=("Value.__mul__",))
 def test_product_of_a_value_with_itself_counts_both_factors():
     # d(a * a)/da = 2a: both operands are a, and each receives its own contribution.

@@ -43,7 +43,7 @@ def test_batchnorm_wrong_channel_count(make_layer, shape):
 ])
 def test_batchnorm_needs_two_values_per_channel_in_training_mode(make_layer, shape, values):
     layer = make_layer()
-    with raises(f"expected more than 1 value per channel in training mode"):
+    with raises("expected more than 1 value per channel in training mode"):
         layer.forward(np.ones(shape))
     with raises(f"got {values} (input shape {shape})"):
         layer.forward(np.ones(shape))
@@ -173,3 +173,12 @@ def test_train_and_eval_reach_the_layers_inside_a_residual_block():
 def test_train_mode_must_be_a_bool(mode):
     with raises(f"Sequential.train: expected mode to be True or False, got {mode!r}"):
         nn.Sequential().train(mode)
+
+
+def test_train_and_eval_switch_every_layer_of_a_sequential():
+    model = nn.Sequential(nn.Linear(3, 3, rng=np.random.default_rng(0)), nn.BatchNorm1d(3), nn.Dropout(0.5))
+    assert all(module.training for module in model.modules())
+    assert model.eval() is model
+    assert not any(module.training for module in model.modules())
+    assert model.train() is model
+    assert all(module.training for module in model.modules())

@@ -98,15 +98,6 @@ def test_batchnorm2d_normalises_each_channel_over_the_batch_and_positions():
     np.testing.assert_allclose(out[:, 1], 7.0, rtol=1e-15)
 
 
-def test_train_and_eval_switch_every_layer_of_a_sequential():
-    model = nn.Sequential(nn.Linear(3, 3, rng=np.random.default_rng(0)), nn.BatchNorm1d(3), nn.Dropout(0.5))
-    assert all(module.training for module in model.modules())
-    assert model.eval() is model
-    assert not any(module.training for module in model.modules())
-    assert model.train() is model
-    assert all(module.training for module in model.modules())
-
-
 def test_dropout_worked_example():
     layer = nn.Dropout(0.5, rng=np.random.default_rng(0))
     x = np.arange(1.0, 9.0).reshape(2, 4)
