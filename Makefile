@@ -23,13 +23,14 @@ VENDOR_STAMP := $(VENDOR)/.copied
 # The chapters and the tests work on small arrays, where one thread per library is faster
 # than several, and far faster when other processes keep the cores busy; one thread also
 # keeps floating-point sums in the same order in every run. `make bench` sets its own.
-book strict-build test student grade mutants problems notebooks: export OMP_NUM_THREADS := 1
-book strict-build test student grade mutants problems notebooks: export OPENBLAS_NUM_THREADS := 1
-book strict-build test student grade mutants problems notebooks: export MKL_NUM_THREADS := 1
+THREADED := book strict-build test unit-tests grader-tests student grade mutants problems notebooks
+$(THREADED): export OMP_NUM_THREADS := 1
+$(THREADED): export OPENBLAS_NUM_THREADS := 1
+$(THREADED): export MKL_NUM_THREADS := 1
 
 # `book/` is a folder, so every target named like one must be phony or make skips it.
 .PHONY: book test clean serve bench notebooks times linkcheck system-deps browser-deps strict-build \
-	student grade mutants problems pdf
+	student grade mutants problems pdf unit-tests grader-tests
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,13 +72,22 @@ $(VENDOR_STAMP): $(NPM_STAMP)
 book: $(STAMP) system-deps $(VENDOR_STAMP)
 	$(JB) build . -W -n --keep-going
 
-## make test: the package and chapter tests, then a clean strict build and the student
-## edition, then the tests of the built sites, the student edition and the grader.
+## make test: the package and chapter tests, a clean strict build and the grader's tests,
+## side by side (each mostly keeps one core busy); then the student edition and the tests
+## of the built sites, two test files at a time.
 test: $(STAMP) system-deps $(VENDOR_STAMP) browser-deps
-	$(BIN)/pytest -m "not site and not edition"
-	$(MAKE) strict-build
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit-tests strict-build grader-tests
 	$(BIN)/python tools/student.py
-	$(BIN)/pytest -m "site or edition"
+	$(BIN)/pytest -m "site or edition" --ignore=tests/course/test_grading.py -n 2 --dist loadfile
+
+# Parts of `make test` that need nothing built: they run while the book builds.
+unit-tests:
+	$(BIN)/pytest -m "not site and not edition"
+
+# The grader grades the handout, which needs the student repository but not the site.
+grader-tests:
+	$(BIN)/python tools/student.py --repo-only
+	$(BIN)/pytest tests/course/test_grading.py
 
 ## make student: the student edition in _build/student/ (repo/ for students, html/ for the
 ## site), from the outputs of the last `make book` (built first when missing).
@@ -95,9 +105,10 @@ mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py
 
 # A clean build: a cached build would not notice edits under code/ and could report success
-# after a failed build.
+# after a failed build. Only what the build writes is removed: the student repository,
+# written meanwhile by grader-tests, stays.
 strict-build: $(STAMP) system-deps $(VENDOR_STAMP)
-	rm -rf _build
+	rm -rf _build/html _build/jupyter_execute _build/.doctrees
 	$(JB) build . -W -n --keep-going
 
 ## make pdf: print the built book into _build/pdf/book.pdf (runs `make book` first when

@@ -30,7 +30,7 @@ import mutants  # noqa: E402
 pytestmark = pytest.mark.edition
 
 HANDOUT = ROOT / "_build" / "student" / "repo" / "code"
-TEST_TIMEOUT = 20
+TEST_TIMEOUT = 10
 
 
 def _parts_and_questions():
