@@ -11,6 +11,7 @@ import statistics
 import time
 
 import torch
+
 # Installed with scikit-learn (requirements.txt): it reads and limits NumPy's BLAS threads.
 from threadpoolctl import threadpool_info, threadpool_limits
 

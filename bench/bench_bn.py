@@ -19,10 +19,10 @@ import time
 import numpy as np
 import torch
 
-from mytorch import nn
-
 # bench/ is the script's folder, so its helper module imports by name.
 from _timing import fair_threads, print_ratio, time_calls, verdict
+
+from mytorch import nn
 
 DTYPE = np.float32
 BATCH, FEATURES = 128, 256

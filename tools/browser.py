@@ -108,7 +108,8 @@ def wait_until_ready(page, timeout: int = TIMEOUT_MS) -> None:
     Raises:
         PageNotReady: naming the page, the signal that never came and what was missing.
     """
-    from playwright.sync_api import Error, TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import Error
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for signal, predicate, arg, missing in SIGNALS:
         try:
@@ -126,7 +127,8 @@ def wait_until_ready(page, timeout: int = TIMEOUT_MS) -> None:
 
 async def wait_until_ready_async(page, timeout: int = TIMEOUT_MS) -> None:
     """`wait_until_ready` for a page of async Playwright."""
-    from playwright.async_api import Error, TimeoutError as PlaywrightTimeout
+    from playwright.async_api import Error
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     for signal, predicate, arg, missing in SIGNALS:
         try:

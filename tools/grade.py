@@ -253,8 +253,9 @@ class Run:
                 # Imported here, pytest would report only the test modules that import
                 # it first: NumPy-only modules already in sys.modules would stay usable.
                 code = IMPORT_FAILED
-                import mytorch  # noqa: F401
                 import pytest
+
+                import mytorch  # noqa: F401
 
                 code = pytest.main(args)
             except BaseException:  # noqa: BLE001 (report whatever happened, then leave)
@@ -436,7 +437,8 @@ def write_reports(results: list[Result], tests: list[Test], out: Path) -> None:
         folder = out / result.student
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        rows.append([result.student] + [f"{score[q]:g}" for q in questions] + [f"{total:g}", f"{sum(maximum.values()):g}"])
+        rows.append([result.student] + [f"{score[q]:g}" for q in questions]
+                    + [f"{total:g}", f"{sum(maximum.values()):g}"])
     with open(out / "grades.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student"] + questions + ["total", "max"])
@@ -468,7 +470,8 @@ def main(argv=None) -> int:
     write_reports(results, tests, args.out)
     for result in sorted(results, key=lambda r: r.student):
         passed = sum(o.passed for n, o in result.outcomes.items() if "canary" not in n)
-        print(f"{result.student}: {passed} of {len(tests)} tests passed{' (' + result.note + ')' if result.note else ''}")
+        note = f" ({result.note})" if result.note else ""
+        print(f"{result.student}: {passed} of {len(tests)} tests passed{note}")
     print(f"wrote {args.out / 'grades.csv'}")
     return 0
 

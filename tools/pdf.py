@@ -234,7 +234,8 @@ async def _print_page(page, base_url: str, entry: Entry) -> Printed:
     await page.goto(base_url + entry.path, wait_until="domcontentloaded")
     await wait_until_ready_async(page)
     if not await page.evaluate("() => Boolean(document.getElementById('book-print-styles'))"):
-        raise RuntimeError(f"{page.url}: expected the print styles in the page, found none (BEFORE_LOAD_JS did not run)")
+        raise RuntimeError(
+            f"{page.url}: expected the print styles in the page, found none (BEFORE_LOAD_JS did not run)")
     headings = [Heading(**h) for h in await page.evaluate(HEADINGS_JS)]
     await page.evaluate(PREPARE_JS)
     await wait_until_ready_async(page)  # anything the unfolded blocks show (images, fonts)

@@ -36,7 +36,16 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from mytorch.problems import INPUTS, OUTPUT, Problem, backprop_problem, check_call, format_number, instructions, normalize_id
+from mytorch.problems import (
+    INPUTS,
+    OUTPUT,
+    Problem,
+    backprop_problem,
+    check_call,
+    format_number,
+    instructions,
+    normalize_id,
+)
 
 COLUMN = "student"
 
@@ -59,7 +68,10 @@ td { height: 14pt; }
 td.number { width: 28%; }
 tr.input td { background: #f6f6f6; }
 tr { break-inside: avoid; page-break-inside: avoid; }
-@media print { body { margin: 0; max-width: none; } th, tr.input td { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+@media print {
+  body { margin: 0; max-width: none; }
+  th, tr.input td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 
@@ -189,7 +201,8 @@ def key_row(student: str, sheet_name: str, problem: Problem) -> dict[str, str]:
         "value": f"{problem.value:.6g}",
     }
     row.update((f"grad_{x}", f"{g:.6g}") for x, g in problem.gradient.items())
-    row["table"] = "; ".join(f"{n.name} = {n.definition} [value {n.value:.6g}, grad {n.grad:.6g}]" for n in problem.nodes)
+    row["table"] = "; ".join(f"{n.name} = {n.definition} [value {n.value:.6g}, grad {n.grad:.6g}]"
+                             for n in problem.nodes)
     return row
 
 
@@ -223,7 +236,8 @@ def _minus(x: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("roster", type=Path, help=f"CSV file with a '{COLUMN}' column")
-    parser.add_argument("--out", type=Path, default=Path("_build/problems"), help="output folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path("_build/problems"),
+                        help="output folder (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         sheets = write(args.roster, args.out)

@@ -40,8 +40,9 @@ SUFFIX = " (student edition)"
 TEST_SUPPORT = ["conftest.py", "helpers.py", "strategies.py"]
 # Pages of the instructor's book that are not for students.
 INSTRUCTOR_ONLY_PAGES = {"book/exec_times"}
-# The Sphinx extensions the site's _config.yml loads.
+# The Sphinx extensions the site's _config.yml loads (`local_extensions`), from _ext/.
 EXTENSIONS = ["solution_markers.py", "exact_streams.py", "edition.py"]
+EXTENSIONS_DIR = "_ext"
 
 # The MIME prefix of a glue record in a notebook (myst_nb.ext.glue.GLUE_PREFIX).
 GLUE_PREFIX = "application/papermill.record/"
@@ -277,7 +278,7 @@ def _same_cell(executed: str, student: str) -> bool:
 
 
 def _merged_streams(outputs: list) -> list:
-    """The outputs as the page shows them: myst-nb's build (tools/exact_streams.py) leaves
+    """The outputs as the page shows them: myst-nb's build (_ext/exact_streams.py) leaves
     each stream's whole text in its first piece, and the later pieces behind."""
     seen, kept = set(), []
     for output in outputs:
@@ -312,9 +313,10 @@ def write_site_source(src: Path, repo: Path, cfg: dict, cfg_text: str, toc: dict
         nbformat.write(notebook, src / f"{page}.ipynb")
     shutil.copytree(repo / "code", src / "code")
     shutil.copytree(ROOT / "assets", src / "assets")
-    (src / "tools").mkdir()
+    # Where the copied _config.yml's local_extensions look for them.
+    (src / EXTENSIONS_DIR).mkdir()
     for name in EXTENSIONS:
-        shutil.copyfile(ROOT / "tools" / name, src / "tools" / name)
+        shutil.copyfile(ROOT / EXTENSIONS_DIR / name, src / EXTENSIONS_DIR / name)
     config = student_config_text(cfg_text, cfg)
     # The notebooks are the sources here, and they already hold their outputs.
     config = config.replace(', "book/*.ipynb", "**/*.ipynb"', "").replace(

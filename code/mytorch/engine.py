@@ -2,27 +2,30 @@
 
 Each :class:`Value` holds one number, ``data``, and after :meth:`Value.backward` the
 derivative of the output with respect to it, ``grad``. Every operation builds a node of
-the computational graph and, right beside its forward computation, defines ``_backward``:
-the chain rule for that node,
+the computational graph and, right beside its forward computation, defines
+``_backward``: the chain rule for that node,
 
 .. math:: \\bar{u} \\mathrel{+}= \\bar{y} \\, \\frac{\\partial y}{\\partial u},
 
-where :math:`\\bar{y} = \\partial L / \\partial y` is the gradient arriving from the output
-and :math:`\\partial y / \\partial u` the local derivative. Gradients accumulate with ``+=``
-because a value used twice receives a contribution along each path.
+where :math:`\\bar{y} = \\partial L / \\partial y` is the gradient arriving from the
+output and :math:`\\partial y / \\partial u` the local derivative. Gradients accumulate
+with ``+=`` because a value used twice receives a contribution along each path.
+
+Derived in book/01_chain_rule.md.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from numbers import Real
-from typing import Callable, Iterable, Union
+from typing import Callable, Union
 
 Number = Union[int, float]
 
 
 def _is_number(x) -> bool:
-    """True for a real number (int, float, NumPy's integer and float scalars), not a bool."""
+    """True for a real number (int, float, a NumPy int or float scalar), not a bool."""
     return isinstance(x, Real) and not isinstance(x, bool)
 
 
@@ -42,11 +45,16 @@ class Value:
 
     __slots__ = ("data", "grad", "_backward", "_prev", "_op", "label")
 
-    def __init__(self, data: Number, children: Iterable["Value"] = (), op: str = "", label: str = ""):
+    def __init__(self, data: Number, children: Iterable[Value] = (), op: str = "",
+                 label: str = ""):
         if isinstance(data, Value):
-            raise ValueError("Value(data): expected a number, got a Value; use the Value itself")
+            raise ValueError(
+                "Value(data): expected a number, got a Value; use the Value itself"
+            )
         if not _is_number(data):
-            raise ValueError(f"Value(data): expected an int or a float, got {type(data).__name__}")
+            raise ValueError(
+                f"Value(data): expected an int or a float, got {type(data).__name__}"
+            )
         self.data = float(data)
         self.grad = 0.0
         self._backward: Callable[[], None] = lambda: None
@@ -55,7 +63,7 @@ class Value:
         self.label = label
 
     # ---------------------------------------------------------------- arithmetic
-    def __add__(self, other: Union["Value", Number]) -> "Value":
+    def __add__(self, other: Value | Number) -> Value:
         """Sum ``y = u + v``; ``dy/du = 1`` and ``dy/dv = 1``."""
         other = _as_value(other)
         out = Value(self.data + other.data, (self, other), "+")
@@ -69,7 +77,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def __mul__(self, other: Union["Value", Number]) -> "Value":
+    def __mul__(self, other: Value | Number) -> Value:
         """Product ``y = u v``; ``dy/du = v`` and ``dy/dv = u``."""
         other = _as_value(other)
         out = Value(self.data * other.data, (self, other), "*")
@@ -83,7 +91,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def __pow__(self, exponent: Union["Value", Number]) -> "Value":
+    def __pow__(self, exponent: Value | Number) -> Value:
         """Power ``y = u ** p``.
 
         For a constant exponent, ``dy/du = p u^(p-1)``. For a ``Value`` exponent (which
@@ -92,65 +100,72 @@ class Value:
         if isinstance(exponent, Value):
             if self.data <= 0:
                 raise ValueError(
-                    f"Value ** Value: expected a positive base (the derivative in the exponent "
-                    f"needs ln(base)), got {self.data}"
+                    "Value ** Value: expected a positive base (the derivative in the "
+                    f"exponent needs ln(base)), got {self.data}"
                 )
             return (exponent * self.log()).exp()
         if not _is_number(exponent):
-            raise ValueError(f"Value ** p: expected p to be a number or a Value, got {type(exponent).__name__}")
+            raise ValueError(
+                "Value ** p: expected p to be a number or a Value, "
+                f"got {type(exponent).__name__}"
+            )
         exponent = float(exponent)
         if self.data == 0 and exponent < 1 and exponent != 0:
             # 0 ** p is 0 for 0 < p < 1, but its derivative p 0^(p-1) is infinite (and
             # for p < 0 the power itself is): refuse here, not later in backward().
             raise ValueError(
                 f"Value ** {exponent:g}: undefined at base 0.0 (the derivative "
-                f"{exponent:g} * 0 ** {exponent - 1:g} is infinite); expected a base other than 0"
+                f"{exponent:g} * 0 ** {exponent - 1:g} is infinite); "
+                "expected a base other than 0"
             )
         if self.data < 0 and not exponent.is_integer():
-            raise ValueError(f"Value ** {exponent:g}: undefined for the negative base {self.data}")
+            raise ValueError(
+                f"Value ** {exponent:g}: undefined for the negative base {self.data}"
+            )
         out = Value(self.data**exponent, (self,), f"**{exponent:g}")
 
         def _backward():
             # BEGIN SOLUTION eq-adjoint
-            if exponent != 0:  # u^0 is constant; at u = 0 the formula would read 0 * 0^-1
+            # u^0 is constant; at u = 0 the formula would read 0 * 0^-1
+            if exponent != 0:
                 self.grad += exponent * self.data ** (exponent - 1) * out.grad
             # END SOLUTION
 
         out._backward = _backward
         return out
 
-    def __neg__(self) -> "Value":
+    def __neg__(self) -> Value:
         """Negation ``y = -u``, built as ``u * (-1)``."""
         return self * -1
 
-    def __sub__(self, other: Union["Value", Number]) -> "Value":
+    def __sub__(self, other: Value | Number) -> Value:
         """Difference ``y = u - v``, built as ``u + (-v)``."""
         return self + (-_as_value(other))
 
-    def __truediv__(self, other: Union["Value", Number]) -> "Value":
+    def __truediv__(self, other: Value | Number) -> Value:
         """Quotient ``y = u / v``, built as ``u * v**-1``."""
         other = _as_value(other)
         if other.data == 0:
             raise ValueError("Value / Value: expected a non-zero divisor, got 0.0")
         return self * other**-1
 
-    def __radd__(self, other: Number) -> "Value":
+    def __radd__(self, other: Number) -> Value:
         return self + other
 
-    def __rmul__(self, other: Number) -> "Value":
+    def __rmul__(self, other: Number) -> Value:
         return self * other
 
-    def __rsub__(self, other: Number) -> "Value":
+    def __rsub__(self, other: Number) -> Value:
         return _as_value(other) - self
 
-    def __rtruediv__(self, other: Number) -> "Value":
+    def __rtruediv__(self, other: Number) -> Value:
         return _as_value(other) / self
 
-    def __rpow__(self, base: Number) -> "Value":
+    def __rpow__(self, base: Number) -> Value:
         return _as_value(base) ** self
 
     # ----------------------------------------------------------------- functions
-    def _unary(self, data: float, local_grad: float, op: str) -> "Value":
+    def _unary(self, data: float, local_grad: float, op: str) -> Value:
         """A node ``y = f(u)`` whose local derivative ``f'(u)`` is already computed."""
         out = Value(data, (self,), op)
 
@@ -162,61 +177,66 @@ class Value:
         out._backward = _backward
         return out
 
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         """``y = e^u``; ``dy/du = e^u = y``."""
         # BEGIN SOLUTION sec-value-engine
         y = math.exp(self.data)
         return self._unary(y, y, "exp")
         # END SOLUTION
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """``y = ln u`` for ``u > 0``; ``dy/du = 1/u``."""
         if self.data <= 0:
-            raise ValueError(f"Value.log(): expected a positive number, got {self.data}")
+            raise ValueError(
+                f"Value.log(): expected a positive number, got {self.data}"
+            )
         # BEGIN SOLUTION sec-value-engine
         return self._unary(math.log(self.data), 1.0 / self.data, "log")
         # END SOLUTION
 
-    def sin(self) -> "Value":
+    def sin(self) -> Value:
         """``y = sin u``; ``dy/du = cos u``."""
         # BEGIN SOLUTION sec-value-engine
         return self._unary(math.sin(self.data), math.cos(self.data), "sin")
         # END SOLUTION
 
-    def cos(self) -> "Value":
+    def cos(self) -> Value:
         """``y = cos u``; ``dy/du = -sin u``."""
         # BEGIN SOLUTION sec-value-engine
         return self._unary(math.cos(self.data), -math.sin(self.data), "cos")
         # END SOLUTION
 
-    def tan(self) -> "Value":
+    def tan(self) -> Value:
         """``y = tan u``; ``dy/du = 1 + tan^2 u = 1 / cos^2 u``."""
         # BEGIN SOLUTION sec-value-engine
         y = math.tan(self.data)
         return self._unary(y, 1.0 + y * y, "tan")
         # END SOLUTION
 
-    def atan(self) -> "Value":
+    def atan(self) -> Value:
         """``y = arctan u``; ``dy/du = 1 / (1 + u^2)``.
 
         ``u * u`` rather than ``u ** 2``: for ``|u| > 1e154`` the float product is
         ``inf`` and the derivative 0, where ``**`` would raise ``OverflowError``.
         """
         # BEGIN SOLUTION sec-value-engine
-        return self._unary(math.atan(self.data), 1.0 / (1.0 + self.data * self.data), "atan")
+        return self._unary(
+            math.atan(self.data), 1.0 / (1.0 + self.data * self.data), "atan"
+        )
         # END SOLUTION
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         """``y = tanh u``; ``dy/du = 1 - y^2``."""
         # BEGIN SOLUTION sec-value-engine
         y = math.tanh(self.data)
         return self._unary(y, 1.0 - y * y, "tanh")
         # END SOLUTION
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """``y = 1 / (1 + e^-u)``; ``dy/du = y (1 - y)``.
 
-        Evaluated as ``e^u / (1 + e^u)`` for negative ``u`` so that ``e^-u`` never overflows.
+        Evaluated as ``e^u / (1 + e^u)`` for negative ``u`` so that ``e^-u`` never
+        overflows.
         """
         # BEGIN SOLUTION sec-value-engine
         if self.data >= 0:
@@ -227,8 +247,11 @@ class Value:
         return self._unary(y, y * (1.0 - y), "sigmoid")
         # END SOLUTION
 
-    def relu(self) -> "Value":
-        """``y = max(0, u)``; ``dy/du = 1`` for ``u > 0`` and 0 otherwise (0 at ``u = 0``, as in PyTorch)."""
+    def relu(self) -> Value:
+        """``y = max(0, u)``; ``dy/du = 1`` for ``u > 0`` and 0 otherwise.
+
+        The derivative at ``u = 0`` is taken to be 0, as in PyTorch.
+        """
         # BEGIN SOLUTION sec-value-engine
         return self._unary(max(0.0, self.data), 1.0 if self.data > 0 else 0.0, "relu")
         # END SOLUTION
@@ -237,10 +260,11 @@ class Value:
     def backward(self) -> None:
         """Fill ``grad`` of every node this one depends on with ``d(self)/d(node)``.
 
-        Seeds ``self.grad = 1`` and applies each node's chain rule in reverse topological
-        order, so a node passes its gradient on only after all its uses have added theirs.
-        Gradients of the graph's nodes are reset first, so calling ``backward`` twice gives
-        the same answer (unlike PyTorch, which accumulates across calls).
+        Seeds ``self.grad = 1`` and applies each node's chain rule in reverse
+        topological order, so a node passes its gradient on only after all its uses have
+        added theirs. Gradients of the graph's nodes are reset first, so calling
+        ``backward`` twice gives the same answer (unlike PyTorch, which accumulates
+        across calls).
         """
         order = self.topological_order()
         # BEGIN SOLUTION eq-adjoint
@@ -251,13 +275,13 @@ class Value:
             node._backward()
         # END SOLUTION
 
-    def topological_order(self) -> list["Value"]:
-        """Every node this one depends on, itself last, each after all of its children."""
+    def topological_order(self) -> list[Value]:
+        """Every node this one depends on, itself last, each after all its children."""
         # BEGIN SOLUTION eq-adjoint
         order: list[Value] = []
         visited: set[int] = set()
-        # An explicit stack instead of recursion: deep graphs (long sums) exceed Python's
-        # recursion limit.
+        # An explicit stack instead of recursion: deep graphs (long sums) exceed
+        # Python's recursion limit.
         stack: list[tuple[Value, bool]] = [(self, False)]
         while stack:
             node, children_done = stack.pop()
@@ -268,7 +292,9 @@ class Value:
                 continue
             visited.add(id(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in node._prev if id(child) not in visited)
+            stack.extend(
+                (child, False) for child in node._prev if id(child) not in visited
+            )
         return order
         # END SOLUTION
 
@@ -277,10 +303,13 @@ class Value:
         return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
 
 
-def _as_value(x: Union[Value, Number]) -> Value:
+def _as_value(x: Value | Number) -> Value:
     """Wrap a plain number as a constant :class:`Value`; pass a ``Value`` through."""
     if isinstance(x, Value):
         return x
     if not _is_number(x):
-        raise ValueError(f"Value arithmetic: expected a Value, an int or a float, got {type(x).__name__}")
+        raise ValueError(
+            "Value arithmetic: expected a Value, an int or a float, "
+            f"got {type(x).__name__}"
+        )
     return Value(x)

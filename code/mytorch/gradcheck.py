@@ -2,18 +2,25 @@
 
 The central difference
 
-.. math:: \\frac{\\partial f}{\\partial x_i} \\approx \\frac{f(x + \\epsilon e_i) - f(x - \\epsilon e_i)}{2\\epsilon}
+.. math::
+
+    \\frac{\\partial f}{\\partial x_i} \\approx
+    \\frac{f(x + \\epsilon e_i) - f(x - \\epsilon e_i)}{2\\epsilon}
 
 has an error of order :math:`\\epsilon^2`, against :math:`\\epsilon` for the one-sided
-difference. Computed in float64 with :math:`\\epsilon = 10^{-6}`, it agrees with a correct
-backward pass to about nine or ten significant digits for a well-scaled function, the
-rounding error being about :math:`10^{-16} |f| / \\epsilon` in absolute terms; a wrong
-backward pass is off by far more. Two gradients are therefore compared entry by entry with a mixed tolerance,
+difference. Computed in float64 with :math:`\\epsilon = 10^{-6}`, it agrees with a
+correct backward pass to about nine or ten significant digits for a well-scaled
+function, the rounding error being about :math:`10^{-16} |f| / \\epsilon` in absolute
+terms; a wrong backward pass is off by far more. Two gradients are therefore compared
+entry by entry with a mixed tolerance,
 
 .. math:: |a_i - n_i| \\le \\text{atol} + \\text{rtol} \\cdot \\max(|a_i|, |n_i|),
 
 whose relative part follows the gradient's scale and whose absolute part covers entries
 that are zero or tiny, where the rounding error dominates.
+
+Derived in book/09_gradient_checking.md; the central difference and the default
+tolerances first appear in book/01_chain_rule.md.
 """
 
 from __future__ import annotations
@@ -28,8 +35,11 @@ ATOL = 1e-7
 RTOL = 1e-5
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Estimate ``df/dx`` by central differences, ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
+def numerical_gradient(f: Callable[[], float], x: np.ndarray,
+                       eps: float = 1e-6) -> np.ndarray:
+    """Estimate ``df/dx`` by central differences.
+
+    Entry ``i`` of the estimate is ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``.
 
     Args:
         f: a function of no arguments returning a scalar; it must read ``x`` afresh
@@ -48,21 +58,12 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
             rounds back to ``x``, so lower precisions are refused rather than silently
             wrong.
     """
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        got = f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise ValueError(
-            f"numerical_gradient: expected a float64 NumPy array to perturb in place, got {got}; "
-            f"central differences need float64 (convert the array and everything f computes "
-            f"with, e.g. x.astype(np.float64), before the check)"
-        )
-    if not x.flags.writeable or not (x.flags.c_contiguous or x.flags.f_contiguous):
-        raise ValueError("numerical_gradient: expected a writeable, contiguous array that can be perturbed in place")
-    if not (isinstance(eps, (int, float)) and not isinstance(eps, bool) and eps > 0):
-        raise ValueError(f"numerical_gradient: expected a positive step eps, got {eps!r}")
+    _check_perturbable(x, eps)
     grad = np.zeros_like(x)
     flat_x, flat_grad = x.reshape(-1, order="A"), grad.reshape(-1, order="A")
     # BEGIN SOLUTION eq-gradcheck-numeric
-    # One perturbation per entry is the definition of the method: this loop is the point.
+    # One perturbation per entry is the definition of the method: this loop is the
+    # point.
     for i in range(flat_x.size):
         original = flat_x[i]
         try:
@@ -77,6 +78,28 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     # END SOLUTION
 
 
+def _check_perturbable(x, eps) -> None:
+    """Refuse what :func:`numerical_gradient` cannot perturb: anything but a writeable,
+    contiguous float64 array, or a step ``eps`` that is not positive."""
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        got = (f"an array of dtype {x.dtype}" if isinstance(x, np.ndarray)
+               else type(x).__name__)
+        raise ValueError(
+            "numerical_gradient: expected a float64 NumPy array to perturb in place, "
+            f"got {got}; central differences need float64 (convert the array and "
+            "everything f computes with, e.g. x.astype(np.float64), before the check)"
+        )
+    if not x.flags.writeable or not (x.flags.c_contiguous or x.flags.f_contiguous):
+        raise ValueError(
+            "numerical_gradient: expected a writeable, contiguous array that can be "
+            "perturbed in place"
+        )
+    if not (isinstance(eps, (int, float)) and not isinstance(eps, bool) and eps > 0):
+        raise ValueError(
+            f"numerical_gradient: expected a positive step eps, got {eps!r}"
+        )
+
+
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     """Relative error ``||a - n|| / (||a|| + ||n||)`` of two gradients, between 0 and 1.
 
@@ -89,15 +112,17 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
         numeric: the estimate of the same shape.
 
     Returns:
-        0.0 when both are zero; otherwise the norm of the difference over the sum of norms.
+        0.0 when both are zero; otherwise the norm of the difference over the sum of
+        norms.
     """
     a, n = _pair(analytic, numeric, "relative_error")
     scale = np.linalg.norm(a) + np.linalg.norm(n)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - n) / scale)
 
 
-def gradient_mismatch(analytic: np.ndarray, numeric: np.ndarray, atol: float = ATOL, rtol: float = RTOL) -> float:
-    """Worst entry of ``|a - n| / (atol + rtol * max(|a|, |n|))``: at most 1 where the gradients agree.
+def gradient_mismatch(analytic: np.ndarray, numeric: np.ndarray, atol: float = ATOL,
+                      rtol: float = RTOL) -> float:
+    """Worst entry of ``|a - n| / (atol + rtol * max(|a|, |n|))``; <= 1 if they agree.
 
     The gradients agree when every entry satisfies the mixed tolerance
     ``|a_i - n_i| <= atol + rtol * max(|a_i|, |n_i|)``; the returned ratio says by how
@@ -115,7 +140,10 @@ def gradient_mismatch(analytic: np.ndarray, numeric: np.ndarray, atol: float = A
     """
     a, n = _pair(analytic, numeric, "gradient_mismatch")
     if not (atol >= 0 and rtol >= 0 and atol + rtol > 0):
-        raise ValueError(f"gradient_mismatch: expected atol >= 0 and rtol >= 0, not both 0, got {atol!r}, {rtol!r}")
+        raise ValueError(
+            "gradient_mismatch: expected atol >= 0 and rtol >= 0, not both 0, "
+            f"got {atol!r}, {rtol!r}"
+        )
     if a.size == 0:
         return 0.0
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
@@ -126,7 +154,7 @@ def gradient_mismatch(analytic: np.ndarray, numeric: np.ndarray, atol: float = A
 
 def check_layer_gradients(layer, x: np.ndarray, eps: float = 1e-6, seed: int = 0,
                           atol: float = ATOL, rtol: float = RTOL) -> dict[str, float]:
-    """Compare a layer's backward pass with central differences; a result ``<= 1`` passes.
+    """Check a layer's backward pass by central differences; a result ``<= 1`` passes.
 
     The scalar checked is ``f = sum(layer.forward(x) * G)`` for a fixed random upstream
     gradient ``G`` of the output's shape, so that ``df/dx`` is exactly what
@@ -139,8 +167,8 @@ def check_layer_gradients(layer, x: np.ndarray, eps: float = 1e-6, seed: int = 0
         eps: the central-difference step.
         seed: seed of the upstream gradient ``G``.
         atol, rtol: the tolerances of :func:`gradient_mismatch`; ``atol`` is multiplied
-            by ``max(1, sum(|layer(x) * G|))``, the scale of the terms ``f`` adds up, which
-            the rounding error of the central difference is proportional to.
+            by ``max(1, sum(|layer(x) * G|))``, the scale of the terms ``f`` adds up,
+            which the rounding error of the central difference is proportional to.
 
     Returns:
         A dict from ``"input"`` and each parameter name (``"Linear.weight"`` for a
@@ -165,21 +193,28 @@ def check_layer_gradients(layer, x: np.ndarray, eps: float = 1e-6, seed: int = 0
             if not any(m is module for m in same_class):
                 same_class.append(module)
             number = next(i for i, m in enumerate(same_class, 1) if m is module)
-            key = type(module).__name__ + (f"#{number}" if number > 1 else "") + "." + name
+            key = (type(module).__name__ + (f"#{number}" if number > 1 else "")
+                   + "." + name)
         analytic[key] = getattr(module, "grad_" + name)
         arrays[key] = getattr(module, name)
 
     def f() -> float:
         return float(np.sum(layer.forward(x) * upstream))
 
-    return {key: gradient_mismatch(analytic[key], numerical_gradient(f, arrays[key], eps), atol, rtol)
-            for key in analytic}
+    return {
+        key: gradient_mismatch(
+            analytic[key], numerical_gradient(f, arrays[key], eps), atol, rtol
+        )
+        for key in analytic
+    }
 
 
 def _pair(analytic, numeric, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Both gradients as float64 arrays of one shape, or a ValueError naming the two shapes."""
+    """Both gradients in float64, of one shape, or a ValueError naming both shapes."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
     if a.shape != n.shape:
-        raise ValueError(f"{name}: expected two gradients of one shape, got {a.shape} and {n.shape}")
+        raise ValueError(
+            f"{name}: expected two gradients of one shape, got {a.shape} and {n.shape}"
+        )
     return a, n

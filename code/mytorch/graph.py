@@ -3,6 +3,9 @@
 :func:`draw_graph` describes the graph in Graphviz's DOT language and renders it to SVG
 with the ``dot`` program (Debian/Ubuntu: ``apt-get install graphviz``; Colab has it). In
 Jupyter the returned object displays itself as the SVG picture.
+
+Used by book/01_chain_rule.md, book/02_autograd_pytorch.md and book/08_normalization.md;
+no chapter derives it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ class Graph:
     """A drawn computational graph.
 
     Attributes:
-        source (str): the graph in the DOT language, deterministic for a given expression.
+        source (str): the graph in the DOT language, deterministic for a given
+            expression.
     """
 
     def __init__(self, source: str):
@@ -29,13 +33,17 @@ class Graph:
         dot = shutil.which("dot")
         if dot is None:
             raise RuntimeError(
-                "draw_graph needs Graphviz's 'dot' program to render SVG: expected it on PATH, "
-                "found none (install it with 'apt-get install graphviz' or 'brew install graphviz'); "
-                "the DOT text is available as .source"
+                "draw_graph needs Graphviz's 'dot' program to render SVG: expected it "
+                "on PATH, found none (install it with 'apt-get install graphviz' or "
+                "'brew install graphviz'); the DOT text is available as .source"
             )
-        result = subprocess.run([dot, "-Tsvg"], input=self.source, capture_output=True, text=True, check=False)
+        result = subprocess.run([dot, "-Tsvg"], input=self.source,
+                                capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise RuntimeError(f"dot failed with exit code {result.returncode}: {result.stderr.strip()}")
+            raise RuntimeError(
+                f"dot failed with exit code {result.returncode}: "
+                f"{result.stderr.strip()}"
+            )
         # Drop the XML prolog and DOCTYPE so the SVG can be inlined in an HTML page.
         return result.stdout[result.stdout.index("<svg"):]
 
@@ -51,7 +59,8 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True) -> Grap
 
     Each value is a record ``label | data | grad``; each operation is a small ellipse
     between its inputs and its result, so the picture reads like the chain rule: an
-    operation's local derivative connects the gradient on its right to those on its left.
+    operation's local derivative connects the gradient on its right to those on its
+    left.
 
     Args:
         root: the output of an expression, usually after ``root.backward()``.
@@ -59,12 +68,17 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True) -> Grap
         show_grad: whether to print ``grad`` in each node (off before ``backward``).
 
     Returns:
-        A :class:`Graph`; in Jupyter it displays as SVG, and ``.source`` holds the DOT text.
+        A :class:`Graph`; in Jupyter it displays as SVG, and ``.source`` holds the DOT
+        text.
     """
     if not isinstance(root, Value):
-        raise ValueError(f"draw_graph: expected a mytorch.Value, got {type(root).__name__}")
+        raise ValueError(
+            f"draw_graph: expected a mytorch.Value, got {type(root).__name__}"
+        )
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: expected rankdir 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+        raise ValueError(
+            f"draw_graph: expected rankdir 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}"
+        )
     order = root.topological_order()
     # Names from the order of the walk, not from id(), so that the same expression gives
     # the same drawing in every run.
@@ -86,12 +100,16 @@ def draw_graph(root: Value, rankdir: str = "LR", show_grad: bool = True) -> Grap
         record = " | ".join(f"<td>{field}</td>" for field in fields)
         fill = "#e8f1fb" if not node._prev else "#ffffff"
         lines.append(
-            f'  {name} [shape=plain, label=<<table border="1" cellborder="0" cellspacing="0" '
-            f'cellpadding="4" bgcolor="{fill}"><tr>{record}</tr></table>>];'
+            f'  {name} [shape=plain, label=<<table border="1" cellborder="0" '
+            f'cellspacing="0" cellpadding="4" bgcolor="{fill}"><tr>{record}</tr>'
+            '</table>>];'
         )
         if node._prev:
             op_name = f"{name}_op"
-            lines.append(f'  {op_name} [shape=ellipse, style=filled, fillcolor="#fdf1d8", label="{escape(node._op)}"];')
+            lines.append(
+                f'  {op_name} [shape=ellipse, style=filled, fillcolor="#fdf1d8", '
+                f'label="{escape(node._op)}"];'
+            )
             lines.append(f"  {op_name} -> {name};")
             for child in node._prev:
                 lines.append(f"  {names[id(child)]} -> {op_name};")

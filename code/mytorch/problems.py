@@ -1,15 +1,16 @@
 """Per-student backpropagation problems: the same problem for an ID on every machine.
 
 ``backprop_problem("Ada Lovelace")`` returns a :class:`Problem`: a formula
-:math:`f(x_1, \\dots, x_5)` built from ``+ - * / **`` and the functions ``exp, log, sin,
-cos, tan, tanh, atan, sqrt, sigmoid``; a point with small round coordinates; and the
-table a student fills in by hand, one row (:class:`Node`) per operation, with its value
-(forward pass) and its gradient, the adjoint :math:`\\bar v = \\partial f / \\partial v`
-(backward pass). The numbers come from :class:`mytorch.Value` (:meth:`Problem.evaluate`),
-and :meth:`Problem.check` marks a student's answers.
+:math:`f(x_1, \\dots, x_5)` built from ``+ - * / **`` and the functions
+``exp, log, sin, cos, tan, tanh, atan, sqrt, sigmoid``; a point with small round
+coordinates; and the table a student fills in by hand, one row (:class:`Node`) per
+operation, with its value (forward pass) and its gradient, the adjoint
+:math:`\\bar v = \\partial f / \\partial v` (backward pass). The numbers come from
+:class:`mytorch.Value` (:meth:`Problem.evaluate`), and :meth:`Problem.check` marks a
+student's answers.
 
-IDs are normalised before use (:func:`normalize_id`): Unicode NFC, surrounding whitespace
-stripped, inner runs of whitespace reduced to one space, case folded. So
+IDs are normalised before use (:func:`normalize_id`): Unicode NFC, surrounding
+whitespace stripped, inner runs of whitespace reduced to one space, case folded. So
 ``" ADA  lovelace"`` and ``"Ada Lovelace"`` get the same problem.
 
 All randomness comes from SHA-256 of the normalised ID, an attempt number and a draw
@@ -20,6 +21,8 @@ discarded and the next attempt number is tried.
 
 From a shell, ``python -m mytorch.problems Ada Lovelace`` prints the worksheet and
 ``python -m mytorch.problems --answers Ada Lovelace`` the filled-in table.
+
+Used by the per-student exercise of book/01_chain_rule.md; no chapter derives it.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import hashlib
 import math
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Union
 
 from mytorch.engine import Value
 
@@ -38,9 +42,10 @@ FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "tanh", "atan", "sqrt", "sigmoid
 BINARY = ("+", "-", "*", "/")
 OUTPUT = "f"
 
-#: An answer is right when ``|given - expected| <= RTOL * |expected| + ATOL``: about three
-#: significant digits. Every problem is chosen so that a hand computation rounding every
-#: number it writes down to ``HAND_DIGITS`` significant digits stays within half of that.
+#: An answer is right when ``|given - expected| <= RTOL * |expected| + ATOL``: about
+#: three significant digits. Every problem is chosen so that a hand computation rounding
+#: every number it writes down to ``HAND_DIGITS`` significant digits stays within half
+#: of that.
 RTOL = 2e-3
 ATOL = 1e-4
 HAND_DIGITS = 4
@@ -53,7 +58,7 @@ GRAD_LIMIT = 50.0  # |gradient| of every node and input
 MIN_INPUT_GRAD = 0.01  # every input matters: |df/dx_i| at least this
 MIN_POSITIVE = 0.2  # arguments of log and sqrt at least this
 MIN_DIVISOR = 0.5  # |divisor| at least this
-MAX_TAN_ARGUMENT = 1.25  # |u| at most this for tan u: one branch, 1 + tan^2 u at most 10.1
+MAX_TAN_ARGUMENT = 1.25  # |u| at most this for tan u: one branch, 1 + tan^2 u <= 10.1
 MIN_OPERATIONS = 5
 MIN_FUNCTIONS = 2
 COORDINATES = (-3, -2, -1, -0.5, 0.5, 1, 2, 3)
@@ -63,7 +68,7 @@ MAX_ATTEMPTS = 1000
 
 # Where each function is used: defined, and with a local derivative neither huge (log,
 # sqrt, tan near their edges) nor vanishing (tanh and sigmoid when saturated).
-_DOMAIN: Dict[str, Callable[[float], bool]] = {
+_DOMAIN: dict[str, Callable[[float], bool]] = {
     "exp": lambda u: -4.0 <= u <= 3.5,
     "log": lambda u: u >= MIN_POSITIVE,
     "sin": lambda u: True,
@@ -98,7 +103,9 @@ def normalize_id(student_id: str) -> str:
         raise ValueError(f"student ID: expected a str, got {type(student_id).__name__}")
     normal = " ".join(unicodedata.normalize("NFC", student_id).split()).casefold()
     if not normal:
-        raise ValueError(f"student ID: expected a non-empty name or ID, got {student_id!r}")
+        raise ValueError(
+            f"student ID: expected a non-empty name or ID, got {student_id!r}"
+        )
     return normal
 
 
@@ -118,7 +125,7 @@ class Node:
 
     name: str
     op: str
-    operands: Tuple[Operand, ...]
+    operands: tuple[Operand, ...]
     definition: str
     value: float
     grad: float
@@ -146,13 +153,13 @@ class Problem:
 
     student_id: str
     formula: str
-    point: Dict[str, float]
+    point: dict[str, float]
     value: float
-    gradient: Dict[str, float]
-    nodes: Tuple[Node, ...]
+    gradient: dict[str, float]
+    nodes: tuple[Node, ...]
 
-    def evaluate(self) -> Tuple[Value, Dict[str, Value]]:
-        """Rebuild the table with :class:`mytorch.Value` at the point and run ``backward``.
+    def evaluate(self) -> tuple[Value, dict[str, Value]]:
+        """Rebuild the table with :class:`mytorch.Value` at the point; run ``backward``.
 
         Returns:
             ``(f, values)``: the output ``Value`` (``f.data`` is the value, draw it with
@@ -162,45 +169,54 @@ class Problem:
         return _evaluate(self.point, [(n.name, n.op, n.operands) for n in self.nodes])
 
     def formula_html(self) -> str:
-        """The formula as HTML: subscripts, superscripts, ``·`` for products, ``ln`` for log."""
+        """The formula as HTML: sub/superscripts, ``·`` for products, ``ln`` for log."""
         return _render_formula(self.nodes, _HTML)
 
-    def expected(self) -> Dict[str, float]:
+    def expected(self) -> dict[str, float]:
         """Every name :meth:`check` accepts, with its exact answer.
 
-        A row's name stands for its value and ``grad_<row>`` for its gradient; an input's
-        name ``x1`` stands for its gradient (so does ``grad_x1``); ``value`` is ``f``.
+        A row's name stands for its value and ``grad_<row>`` for its gradient; an
+        input's name ``x1`` stands for its gradient (so does ``grad_x1``); ``value`` is
+        ``f``.
         """
-        answers: Dict[str, float] = {"value": self.value}
+        answers: dict[str, float] = {"value": self.value}
         answers.update((n.name, n.value) for n in self.nodes)
         answers.update((f"grad_{n.name}", n.grad) for n in reversed(self.nodes))
         answers.update(self.gradient)
         answers.update((f"grad_{x}", g) for x, g in self.gradient.items())
         return answers
 
-    def check(self, answers: Dict[str, object], rtol: float = RTOL, atol: float = ATOL) -> "CheckReport":
-        """Mark a student's numbers: right when ``|given - expected| <= rtol |expected| + atol``.
+    def check(self, answers: dict[str, object], rtol: float = RTOL,
+              atol: float = ATOL) -> CheckReport:
+        """Mark answers: right when ``|given - expected| <= rtol |expected| + atol``.
 
         Args:
             answers: ``{name: number}``. A row's name (``"a"``, ..., ``"f"``) means its
                 value, ``"grad_a"`` its gradient; an input's name (``"x1"``) means
                 ``df/dx1`` (``"grad_x1"`` too); ``"value"`` means ``f``. Names are
-                matched after stripping spaces and lowering case; numbers may be given as
-                ``int``, ``float`` or numeric strings (as read from a CSV file).
+                matched after stripping spaces and lowering case; numbers may be given
+                as ``int``, ``float`` or numeric strings (as read from a CSV file).
             rtol, atol: the tolerance; the defaults accept three significant digits.
 
         Returns:
-            A :class:`CheckReport`; ``print`` it, or read ``.ok``, ``.wrong``, ``.unknown``.
+            A :class:`CheckReport`; ``print`` it, or read ``.ok``, ``.wrong``,
+            ``.unknown``.
         """
         if not isinstance(answers, dict):
-            raise ValueError(f"check: expected a dict of name -> number, got {type(answers).__name__}")
+            raise ValueError(
+                "check: expected a dict of name -> number, "
+                f"got {type(answers).__name__}"
+            )
         if not (rtol >= 0 and atol >= 0):
-            raise ValueError(f"check: expected rtol >= 0 and atol >= 0, got rtol={rtol}, atol={atol}")
+            raise ValueError(
+                "check: expected rtol >= 0 and atol >= 0, "
+                f"got rtol={rtol}, atol={atol}"
+            )
         expected = self.expected()
-        right: List[str] = []
-        wrong: Dict[str, Tuple[float, float]] = {}
-        unknown: List[str] = []
-        given: Dict[str, float] = {}
+        right: list[str] = []
+        wrong: dict[str, tuple[float, float]] = {}
+        unknown: list[str] = []
+        given: dict[str, float] = {}
         for key, number in answers.items():
             name = key.strip().lower() if isinstance(key, str) else key
             if name not in expected:
@@ -219,7 +235,9 @@ class Problem:
         answered |= {aliases[name] for name in answered if name in aliases}
         given_on_the_sheet = {f"grad_{OUTPUT}"}  # df/df = 1 starts the backward pass
         missing = tuple(
-            name for name in expected if name not in answered and name not in aliases and name not in given_on_the_sheet
+            name for name in expected
+            if name not in answered and name not in aliases
+            and name not in given_on_the_sheet
         )
         return CheckReport(tuple(right), wrong, tuple(unknown), missing, rtol, atol)
 
@@ -234,10 +252,12 @@ class Problem:
             "",
             f"  f = {self.formula}",
             "",
-            "  at  " + ",  ".join(f"{x} = {format_number(v)}" for x, v in self.point.items()),
+            "  at  " + ",  ".join(f"{x} = {format_number(v)}"
+                                  for x, v in self.point.items()),
             "",
             *(
-                textwrap.fill(step, width=88, initial_indent=f"{k}. ", subsequent_indent="   ")
+                textwrap.fill(step, width=88, initial_indent=f"{k}. ",
+                              subsequent_indent="   ")
                 for k, step in enumerate(instructions(self.student_id), start=1)
             ),
             f"     {check_call(self.student_id)}",
@@ -246,45 +266,50 @@ class Problem:
         ]
         return "\n".join(lines) + "\n"
 
-    def _table(self, answers: bool) -> List[str]:
+    def _table(self, answers: bool) -> list[str]:
         blank = "_" * 10
         rows = [("node", "definition", "value", "gradient df/dnode")]
         for x in INPUTS:
-            rows.append((x, "input", format_number(self.point[x]), f"{self.gradient[x]:.6g}" if answers else blank))
+            rows.append((x, "input", format_number(self.point[x]),
+                         f"{self.gradient[x]:.6g}" if answers else blank))
         for n in self.nodes:
             value = f"{n.value:.6g}" if answers else blank
             grad = "1" if n.name == OUTPUT else (f"{n.grad:.6g}" if answers else blank)
             rows.append((n.name, n.definition, value, grad))
         widths = [max(len(row[k]) for row in rows) for k in range(4)]
-        return ["  " + "   ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        return ["  " + "   ".join(cell.ljust(w)
+                                  for cell, w in zip(row, widths)).rstrip()
+                for row in rows]
 
     def __str__(self) -> str:
         return self.worksheet()
 
 
-def instructions(student_id: str) -> List[str]:
+def instructions(student_id: str) -> list[str]:
     """The steps of the exercise, shared by the text and the printed worksheets.
 
-    The last step ends with a colon: :func:`check_call` is the line of code it introduces.
+    The last step ends with a colon: :func:`check_call` is the line of code it
+    introduces.
     """
     return [
-        "Draw the computational graph: one node per row of the table, with an arrow from "
-        "each operand to the row that uses it.",
+        "Draw the computational graph: one node per row of the table, with an arrow "
+        "from each operand to the row that uses it.",
         "Forward pass: compute the value of every row, from the top down.",
         "Backward pass: compute the gradient df/dnode of every row and input, from f "
-        "(gradient 1) up. A node used by several rows adds one term per use: the user's "
-        "gradient times the local derivative.",
+        "(gradient 1) up. A node used by several rows adds one term per use: the "
+        "user's gradient times the local derivative.",
         "Keep four significant digits. log is the natural logarithm, angles are in "
         "radians, and sigmoid(u) = 1 / (1 + exp(-u)).",
-        "Check your numbers with PyTorch or mytorch.Value, then with the line below (a "
-        "row's name stands for its value, grad_<row> for its gradient, x1 ... x5 for "
-        "their gradients):",
+        "Check your numbers with PyTorch or mytorch.Value, then with the line below "
+        "(a row's name stands for its value, grad_<row> for its gradient, x1 ... x5 "
+        "for their gradients):",
     ]
 
 
 def check_call(student_id: str) -> str:
     """The Python line that checks a student's answers, for the worksheets."""
-    return f'backprop_problem({student_id!r}).check({{"a": ..., "grad_a": ..., "x1": ...}})'
+    return (f"backprop_problem({student_id!r})"
+            '.check({"a": ..., "grad_a": ..., "x1": ...})')
 
 
 @dataclass(frozen=True)
@@ -301,10 +326,10 @@ class CheckReport:
         rtol, atol: the tolerance used.
     """
 
-    right: Tuple[str, ...]
-    wrong: Dict[str, Tuple[float, float]]
-    unknown: Tuple[str, ...]
-    missing: Tuple[str, ...]
+    right: tuple[str, ...]
+    wrong: dict[str, tuple[float, float]]
+    unknown: tuple[str, ...]
+    missing: tuple[str, ...]
     rtol: float
     atol: float
 
@@ -322,15 +347,19 @@ class CheckReport:
         checked = len(self.right) + len(self.wrong)
         lines = [
             f"{len(self.right)} of {checked} answers right "
-            f"(right means |given - expected| <= {self.rtol:g} |expected| + {self.atol:g})"
+            f"(right means |given - expected| <= {self.rtol:g} |expected| "
+            f"+ {self.atol:g})"
         ]
         if self.wrong:
-            lines.append("wrong, in the order of the computation (fix the first one first):")
+            lines.append(
+                "wrong, in the order of the computation (fix the first one first):"
+            )
             width = max(len(name) for name in self.wrong)
             lines += [f"  {name.ljust(width)}  expected {exp:.6g}, given {giv:.6g}"
                       for name, (exp, giv) in self.wrong.items()]
         if self.unknown:
-            lines.append("unknown names (a row's name, grad_<row>, x1...x5 or value): " + ", ".join(self.unknown))
+            lines.append("unknown names (a row's name, grad_<row>, x1...x5 or value): "
+                         + ", ".join(self.unknown))
         if self.missing:
             lines.append("not answered: " + ", ".join(self.missing))
         if self.complete:
@@ -345,9 +374,9 @@ def backprop_problem(student_id: str) -> Problem:
         student_id: a name or ID; case, surrounding and repeated spaces do not matter.
 
     Returns:
-        A :class:`Problem` with at least five operations and two different functions, all
-        values within ``VALUE_LIMIT``, every gradient within ``GRAD_LIMIT`` and every
-        input's gradient at least ``MIN_INPUT_GRAD`` in size.
+        A :class:`Problem` with at least five operations and two different functions,
+        all values within ``VALUE_LIMIT``, every gradient within ``GRAD_LIMIT`` and
+        every input's gradient at least ``MIN_INPUT_GRAD`` in size.
     """
     normal = normalize_id(student_id)
     for attempt in range(MAX_ATTEMPTS):
@@ -359,7 +388,8 @@ def backprop_problem(student_id: str) -> Problem:
         if not _tame(point, rows, values):
             continue
         nodes = tuple(
-            Node(name, op, operands, _render_definition(op, operands, _PYTHON), values[name].data, values[name].grad)
+            Node(name, op, operands, _render_definition(op, operands, _PYTHON),
+                 values[name].data, values[name].grad)
             for name, op, operands in rows
         )
         return Problem(
@@ -370,7 +400,9 @@ def backprop_problem(student_id: str) -> Problem:
             gradient={x: values[x].grad for x in INPUTS},
             nodes=nodes,
         )
-    raise RuntimeError(f"backprop_problem: no tame problem for {normal!r} in {MAX_ATTEMPTS} attempts")
+    raise RuntimeError(
+        f"backprop_problem: no tame problem for {normal!r} in {MAX_ATTEMPTS} attempts"
+    )
 
 
 # ------------------------------------------------------------- generating a formula
@@ -383,7 +415,7 @@ class _Draws:
 
     def below(self, n: int) -> int:
         """A number in ``range(n)``; the bias of ``% n`` on 256 bits is negligible."""
-        digest = hashlib.sha256(f"{self._key}\x00{self._counter}".encode("utf-8")).digest()
+        digest = hashlib.sha256(f"{self._key}\x00{self._counter}".encode()).digest()
         self._counter += 1
         return int.from_bytes(digest, "big") % n
 
@@ -409,12 +441,14 @@ class _Expr:
     value: float
 
 
-def _grow(draws: _Draws) -> Optional[Tuple[Dict[str, float], List[Tuple[str, str, Tuple[Operand, ...]]]]]:
-    """One attempt: a point, and the table of a formula over all five inputs built there.
+def _grow(
+    draws: _Draws,
+) -> tuple[dict[str, float], list[tuple[str, str, tuple[Operand, ...]]]] | None:
+    """One attempt: a point and the table of a formula over all five inputs built there.
 
-    The inputs (one of them possibly twice, so that its gradient adds two paths) start as
-    separate subexpressions; each step either combines two of them with ``+ - * /`` or
-    wraps one in a function, a power or an operation with a constant, until a single
+    The inputs (one of them possibly twice, so that its gradient adds two paths) start
+    as separate subexpressions; each step either combines two of them with ``+ - * /``
+    or wraps one in a function, a power or an operation with a constant, until a single
     expression is left and every planned wrapping is placed. Returns None when a step
     finds no allowed operation.
     """
@@ -424,7 +458,8 @@ def _grow(draws: _Draws) -> Optional[Tuple[Dict[str, float], List[Tuple[str, str
         twice = draws.choice(INPUTS)
         pool.append(_Expr("input", (twice,), float(point[twice])))
     draws.shuffle(pool)
-    wrappings = ["function"] * (2 + draws.below(2)) + ["power"] * draws.below(2) + ["constant"] * draws.below(2)
+    wrappings = (["function"] * (2 + draws.below(2)) + ["power"] * draws.below(2)
+                 + ["constant"] * draws.below(2))
     draws.shuffle(wrappings)
     while len(pool) > 1 or wrappings:
         if wrappings and draws.below(len(wrappings) + len(pool) - 1) < len(wrappings):
@@ -444,7 +479,7 @@ def _grow(draws: _Draws) -> Optional[Tuple[Dict[str, float], List[Tuple[str, str
     return point, _table_of(pool[0])
 
 
-def _allowed(op: str, args: Sequence[_Expr]) -> Optional[float]:
+def _allowed(op: str, args: Sequence[_Expr]) -> float | None:
     """The value of ``op`` on ``args`` if the operation is allowed there, else None."""
     u, *v = [a.value for a in args]
     if op in FUNCTIONS and not _DOMAIN[op](u):
@@ -455,16 +490,17 @@ def _allowed(op: str, args: Sequence[_Expr]) -> Optional[float]:
     return result if abs(result) <= VALUE_LIMIT else None
 
 
-def _combine(draws: _Draws, left: _Expr, right: _Expr) -> Optional[_Expr]:
+def _combine(draws: _Draws, left: _Expr, right: _Expr) -> _Expr | None:
     """``left op right``, the operation drawn among those allowed at the point."""
     if draws.below(2):
         left, right = right, left
     # x - x and x / x are constants in disguise, x + x is 2 x: only x * x earns a row.
     same_input = left.op == right.op == "input" and left.args == right.args
-    return _pick(draws, [(op, (left, right)) for op in (("*",) if same_input else BINARY)])
+    return _pick(draws, [(op, (left, right))
+                         for op in (("*",) if same_input else BINARY)])
 
 
-def _wrap(draws: _Draws, kind: str, inner: _Expr) -> Optional[_Expr]:
+def _wrap(draws: _Draws, kind: str, inner: _Expr) -> _Expr | None:
     """A function of ``inner``, a power of it, or ``inner`` with a constant."""
     if kind == "function":
         # A function right after its inverse would cancel it: log(exp(u)) is u, and
@@ -481,8 +517,9 @@ def _wrap(draws: _Draws, kind: str, inner: _Expr) -> Optional[_Expr]:
     return _pick(draws, forms)
 
 
-def _pick(draws: _Draws, forms: Sequence[Tuple[str, Tuple[_Expr, ...]]]) -> Optional[_Expr]:
-    """One of the candidate operations ``(op, operands)`` allowed at the point, or None."""
+def _pick(draws: _Draws,
+          forms: Sequence[tuple[str, tuple[_Expr, ...]]]) -> _Expr | None:
+    """One of the candidates ``(op, operands)`` allowed at the point, or None."""
     allowed = []
     for op, args in forms:
         value = _allowed(op, args)
@@ -495,9 +532,9 @@ def _constant(c: int) -> _Expr:
     return _Expr("const", (c,), float(c))
 
 
-def _table_of(root: _Expr) -> List[Tuple[str, str, Tuple[Operand, ...]]]:
-    """The rows ``(name, op, operands)`` of ``root``, in evaluation order (post-order)."""
-    ops: List[Tuple[str, tuple]] = []
+def _table_of(root: _Expr) -> list[tuple[str, str, tuple[Operand, ...]]]:
+    """Rows ``(name, op, operands)`` of ``root``, in evaluation order (post-order)."""
+    ops: list[tuple[str, tuple]] = []
 
     def visit(e: _Expr):
         if e.op in ("input", "const"):
@@ -518,8 +555,8 @@ class _Row(int):
     """The index of a row while the table is numbered (constants are plain ints)."""
 
 
-def _apply(op: str, operands: Sequence[Union[Value, float]]) -> Value:
-    """One operation on :class:`Value` s and constants: ``u op v``, ``u ** k`` or ``fn(u)``."""
+def _apply(op: str, operands: Sequence[Value | float]) -> Value:
+    """One operation on Values and constants: ``u op v``, ``u ** k`` or ``fn(u)``."""
     u = operands[0]
     if op == "+":
         return u + operands[1]
@@ -531,13 +568,14 @@ def _apply(op: str, operands: Sequence[Union[Value, float]]) -> Value:
         return u / operands[1]
     if op == "**":
         return u ** operands[1]
-    if op == "sqrt":  # Value has no sqrt: u ** 0.5 has the same derivative, 1 / (2 sqrt u)
+    # Value has no sqrt: u ** 0.5 has the same derivative, 1 / (2 sqrt u)
+    if op == "sqrt":
         return u**0.5
     return getattr(u, op)()
 
 
-def _evaluate(point: Dict[str, float], rows) -> Tuple[Value, Dict[str, Value]]:
-    """Forward and backward pass of the table with :class:`Value`; see :meth:`Problem.evaluate`."""
+def _evaluate(point: dict[str, float], rows) -> tuple[Value, dict[str, Value]]:
+    """Forward and backward pass with :class:`Value`; see :meth:`Problem.evaluate`."""
     values = {x: Value(float(point[x]), label=x) for x in INPUTS}
     for name, op, operands in rows:
         out = _apply(op, [values[o] if isinstance(o, str) else o for o in operands])
@@ -547,8 +585,8 @@ def _evaluate(point: Dict[str, float], rows) -> Tuple[Value, Dict[str, Value]]:
     return out, values
 
 
-def _tame(point: Dict[str, float], rows, values: Dict[str, Value]) -> bool:
-    """Whether a table meets the limits of the module (values are checked as it grows)."""
+def _tame(point: dict[str, float], rows, values: dict[str, Value]) -> bool:
+    """Whether a table meets the module's limits (values are checked as it grows)."""
     functions = {op for _, op, _ in rows if op in FUNCTIONS}
     if len(rows) < MIN_OPERATIONS or len(functions) < MIN_FUNCTIONS:
         return False
@@ -557,26 +595,28 @@ def _tame(point: Dict[str, float], rows, values: Dict[str, Value]) -> bool:
         return False
     if not all(abs(values[x].grad) >= MIN_INPUT_GRAD for x in INPUTS):
         return False
-    # Rounding is the one error a careful student cannot avoid: where it alone would fail
-    # the check (sin of a large rounded argument, a difference of near neighbours), the
-    # problem tests luck, not backpropagation. Half the tolerance leaves room for another
-    # order of the arithmetic; one more digit catches a problem where four digits round
-    # luckily (tan(atan(3)) is 3 with four digits, 2.9995 with five).
+    # Rounding is the one error a careful student cannot avoid: where it alone would
+    # fail the check (sin of a large rounded argument, a difference of near neighbours),
+    # the problem tests luck, not backpropagation. Half the tolerance leaves room for
+    # another order of the arithmetic; one more digit catches a problem where four
+    # digits round luckily (tan(atan(3)) is 3 with four digits, 2.9995 with five).
     for digits in (HAND_DIGITS, HAND_DIGITS + 1):
         hand_values, hand_grads = _by_hand(point, rows, digits)
         pairs = [(hand_values[n], values[n].data) for n in hand_values]
         pairs += [(hand_grads[n], values[n].grad) for n in hand_grads]
-        if not all(abs(hand - exact) <= 0.5 * (RTOL * abs(exact) + ATOL) for hand, exact in pairs):
+        if not all(abs(hand - exact) <= 0.5 * (RTOL * abs(exact) + ATOL)
+                   for hand, exact in pairs):
             return False
     return True
 
 
-def _by_hand(point: Dict[str, float], rows, digits: int) -> Tuple[Dict[str, float], Dict[str, float]]:
+def _by_hand(point: dict[str, float], rows,
+             digits: int) -> tuple[dict[str, float], dict[str, float]]:
     """The table as a student computes it: every number rounded to ``digits`` digits.
 
-    Each row's value comes from the rounded values of its operands, each local derivative
-    from the rounded operands and result (as :data:`_LOCAL` writes it), and each term of
-    the backward sums is rounded too.
+    Each row's value comes from the rounded values of its operands, each local
+    derivative from the rounded operands and result (as :data:`_LOCAL` writes it), and
+    each term of the backward sums is rounded too.
 
     Returns:
         ``(values, grads)``, each ``{name: number}`` over the inputs and the rows.
@@ -586,9 +626,10 @@ def _by_hand(point: Dict[str, float], rows, digits: int) -> Tuple[Dict[str, floa
         return float(f"{x:.{digits - 1}e}")
 
     values = {x: float(point[x]) for x in INPUTS}
-    local: Dict[str, Tuple[float, ...]] = {}
+    local: dict[str, tuple[float, ...]] = {}
     for name, op, operands in rows:
-        u, v = [values[o] if isinstance(o, str) else o for o in operands] + [None] * (op in FUNCTIONS)
+        u, v = ([values[o] if isinstance(o, str) else o for o in operands]
+                + [None] * (op in FUNCTIONS))
         y = rounded(_FORWARD[op](u, v))
         values[name] = y
         local[name] = tuple(rounded(d) for d in _LOCAL[op](u, v, y))
@@ -597,13 +638,14 @@ def _by_hand(point: Dict[str, float], rows, digits: int) -> Tuple[Dict[str, floa
     for name, _, operands in reversed(rows):
         for operand, derivative in zip(operands, local[name]):
             if isinstance(operand, str):
-                grads[operand] = rounded(grads[operand] + rounded(grads[name] * derivative))
+                grads[operand] = rounded(grads[operand]
+                                         + rounded(grads[name] * derivative))
     return values, grads
 
 
 # Each operation on plain floats, u op v or fn(u), to choose operations quickly while a
 # formula grows; the problem's numbers come from Value.
-_FORWARD: Dict[str, Callable[[float, Optional[float]], float]] = {
+_FORWARD: dict[str, Callable[[float, float | None], float]] = {
     "+": lambda u, v: u + v,
     "-": lambda u, v: u - v,
     "*": lambda u, v: u * v,
@@ -622,7 +664,7 @@ _FORWARD: Dict[str, Callable[[float, Optional[float]], float]] = {
 
 # The local derivatives of each operation with respect to its operands, written as a
 # student does, from the operands u, v and the result y (e.g. 1 - y^2 for tanh).
-_LOCAL: Dict[str, Callable[[float, Optional[float], float], Tuple[float, ...]]] = {
+_LOCAL: dict[str, Callable[[float, float | None, float], tuple[float, ...]]] = {
     "+": lambda u, v, y: (1.0, 1.0),
     "-": lambda u, v, y: (1.0, -1.0),
     "*": lambda u, v, y: (v, u),
@@ -650,7 +692,7 @@ _ATOM = 4
 class _Style:
     name: Callable[[str], str]
     number: Callable[[float], str]
-    symbol: Dict[str, str]
+    symbol: dict[str, str]
     power: Callable[[str, str], str]
     call: Callable[[str, str], str]
     paren: Callable[[str], str]
@@ -681,11 +723,13 @@ _HTML = _Style(
 )
 
 
-def _compose(op: str, operands: Sequence[Tuple[str, int]], style: _Style) -> Tuple[str, int]:
-    """One operation written in ``style`` from its written operands ``(text, precedence)``.
+def _compose(op: str, operands: Sequence[tuple[str, int]],
+             style: _Style) -> tuple[str, int]:
+    """One operation in ``style`` from its written operands ``(text, precedence)``.
 
-    The right operand of a binary operation is bracketed at equal precedence too, so that
-    the formula reads exactly as the table computes it (``a + (b + c)``, not ``a + b + c``).
+    The right operand of a binary operation is bracketed at equal precedence too, so
+    that the formula reads exactly as the table computes it (``a + (b + c)``, not
+    ``a + b + c``).
     """
     if op in FUNCTIONS:
         return style.call(op, operands[0][0]), _ATOM
@@ -698,8 +742,9 @@ def _compose(op: str, operands: Sequence[Tuple[str, int]], style: _Style) -> Tup
     return f"{left}{style.symbol[op]}{right}", p
 
 
-def _atom(operand: Operand, style: _Style) -> Tuple[str, int]:
-    return (style.name(operand) if isinstance(operand, str) else style.number(operand)), _ATOM
+def _atom(operand: Operand, style: _Style) -> tuple[str, int]:
+    return (style.name(operand) if isinstance(operand, str)
+            else style.number(operand)), _ATOM
 
 
 def _render_definition(op: str, operands: Sequence[Operand], style: _Style) -> str:
@@ -709,10 +754,13 @@ def _render_definition(op: str, operands: Sequence[Operand], style: _Style) -> s
 
 def _render_formula(nodes: Sequence[Node], style: _Style) -> str:
     """The whole formula, each row's name replaced by its written expression."""
-    written: Dict[str, Tuple[str, int]] = {}
+    written: dict[str, tuple[str, int]] = {}
     for n in nodes:
         written[n.name] = _compose(
-            n.op, [written[o] if isinstance(o, str) and o in written else _atom(o, style) for o in n.operands], style
+            n.op,
+            [written[o] if isinstance(o, str) and o in written else _atom(o, style)
+             for o in n.operands],
+            style,
         )
     return written[OUTPUT][0]
 
@@ -724,19 +772,25 @@ def _as_number(name: str, given: object) -> float:
     try:
         return float(given.strip() if isinstance(given, str) else given)
     except (TypeError, ValueError):
-        raise ValueError(f"check: expected a number for {name!r}, got {given!r}") from None
+        raise ValueError(
+            f"check: expected a number for {name!r}, got {given!r}"
+        ) from None
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m mytorch.problems [--answers] ID...``: print a student's worksheet."""
     import argparse
 
     parser = argparse.ArgumentParser(
         prog="python -m mytorch.problems",
-        description="Print the backpropagation problem of a student: formula, point and the table to fill in.",
+        description="Print the backpropagation problem of a student: formula, point "
+                    "and the table to fill in.",
     )
-    parser.add_argument("student_id", nargs="+", help="the student's name or ID (several words are joined by spaces)")
-    parser.add_argument("--answers", action="store_true", help="fill in the table: the answer key")
+    parser.add_argument("student_id", nargs="+",
+                        help="the student's name or ID (several words are joined by "
+                             "spaces)")
+    parser.add_argument("--answers", action="store_true",
+                        help="fill in the table: the answer key")
     args = parser.parse_args(argv)
     try:
         problem = backprop_problem(" ".join(args.student_id))

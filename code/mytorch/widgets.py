@@ -1,4 +1,4 @@
-"""A slider over pictures drawn in advance, so that a page works without a running kernel.
+"""A slider over pictures drawn in advance, so that a page works without a kernel.
 
 The book is static HTML: a widget callback needs a Python kernel, which a reader of the
 page does not have. :func:`frame_slider` therefore draws every picture when the page is
@@ -7,6 +7,9 @@ moving the slider only switches which picture shows.
 
 Needs ``ipywidgets`` and ``matplotlib`` (both in Colab and in the book's environment);
 they are imported when the function is called, so ``import mytorch`` needs only NumPy.
+
+Used by book/04_activations.md, book/06_networks.md, book/07_convolution.md and
+book/08_normalization.md; no chapter derives it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from html import escape
 
 
 def frame_slider(figures, alts, labels, description: str, value: int = 0):
-    """A slider labelled ``labels[i]`` that shows ``figures[i]``, with ``alts[i]`` as its alt text.
+    """A slider that shows ``figures[i]`` (alt text ``alts[i]``) at label ``labels[i]``.
 
     Each figure is rendered to PNG at its own dpi and then closed, so that Jupyter does
     not also show it below the cell. Frames are ``<img>`` elements inside
@@ -39,13 +42,21 @@ def frame_slider(figures, alts, labels, description: str, value: int = 0):
         raise ValueError("frame_slider: expected at least one figure, got none")
     if len(alts) != len(figures) or len(labels) != len(figures):
         raise ValueError(
-            f"frame_slider: expected one alt text and one label per figure ({len(figures)} figures), "
+            "frame_slider: expected one alt text and one label per figure "
+            f"({len(figures)} figures), "
             f"got {len(alts)} alt texts and {len(labels)} labels"
         )
     if len(set(labels)) != len(labels):
-        raise ValueError(f"frame_slider: expected distinct labels (the slider tells frames apart by them), got {labels}")
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(figures):
-        raise ValueError(f"frame_slider: expected value to be a frame index in [0, {len(figures)}), got {value!r}")
+        raise ValueError(
+            "frame_slider: expected distinct labels (the slider tells frames apart by "
+            f"them), got {labels}"
+        )
+    if (isinstance(value, bool) or not isinstance(value, int)
+            or not 0 <= value < len(figures)):
+        raise ValueError(
+            "frame_slider: expected value to be a frame index in "
+            f"[0, {len(figures)}), got {value!r}"
+        )
     import ipywidgets
     import matplotlib.pyplot as plt
 
@@ -55,10 +66,13 @@ def frame_slider(figures, alts, labels, description: str, value: int = 0):
         figure.savefig(buffer, format="png")
         plt.close(figure)
         data = base64.b64encode(buffer.getvalue()).decode()
-        frames.append(ipywidgets.HTML(f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'))
+        frames.append(ipywidgets.HTML(
+            f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}">'
+        ))
     stack = ipywidgets.Stack(frames, selected_index=value)
-    slider = ipywidgets.SelectionSlider(options=labels, index=value, description=description,
-                                        continuous_update=True, style={"description_width": "initial"})
+    slider = ipywidgets.SelectionSlider(options=labels, index=value,
+                                        description=description, continuous_update=True,
+                                        style={"description_width": "initial"})
     ipywidgets.jslink((slider, "index"), (stack, "selected_index"))
     return ipywidgets.VBox([slider, stack])
 

@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 # which the PDF printer (tools/pdf.py) shares.
 from browser import CHROMIUM, TIMEOUT_MS, WIDGET_VIEW, launch, wait_until_ready  # noqa: E402
 
-
 # --- the pages, found in the built book -----------------------------------------------------
 
 def html_pages() -> list[str]:

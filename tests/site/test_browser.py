@@ -12,10 +12,9 @@ from urllib.parse import urljoin
 
 import pytest
 import yaml
+from browser import TIMEOUT_MS  # tools/browser.py, on the path through conftest.py
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
-
-from browser import TIMEOUT_MS  # tools/browser.py, on the path through conftest.py
 
 pytestmark = pytest.mark.site
 

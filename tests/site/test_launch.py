@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The built book: _build/html, or $BOOK_HTML (as in conftest.py).
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html")).resolve()
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "_ext"))  # the book's Sphinx extensions
 
 import notebooks  # noqa: E402
 from exact_streams import coalesce_streams  # noqa: E402  (the build's own merge)
@@ -42,7 +43,7 @@ def _outputs(path: Path, built: bool):
     them (widget ids excluded: they are fresh random identifiers on every run).
 
     The page shows one block per stream and cell, the pieces the kernel sent joined by
-    ``coalesce_streams`` (tools/exact_streams.py, which the build uses too). In the
+    ``coalesce_streams`` (_ext/exact_streams.py, which the build uses too). In the
     build's own notebook the first piece already holds the merged text (the later pieces
     stay behind, unused), so only it counts; the Colab-style run is merged here the same
     way. Texts are compared exactly: the merge no longer depends on where the kernel cut

@@ -1,5 +1,10 @@
-"""Layers and losses, each with its forward pass and its hand-derived backward pass; ``init``
-draws initial weights at the Xavier and He scales."""
+"""Layers and losses, each with its forward pass and its hand-derived backward pass.
+
+``init`` draws initial weights at the Xavier and He scales.
+
+Derived in book/03_linear.md to book/08_normalization.md (the mean squared error in
+book/02_autograd_pytorch.md); each module names its own chapter.
+"""
 
 from mytorch.nn.module import Module
 from mytorch.nn.activations import ReLU, Sigmoid, Tanh

@@ -4,26 +4,43 @@ Each keeps the one array its backward pass needs: ``ReLU`` its input ``x`` (the 
 ``x`` decides the derivative), ``Sigmoid`` and ``Tanh`` their output ``y`` (their
 derivatives are cheapest written in terms of ``y``). They keep copies, so that a caller
 who edits an input or an output in place after ``forward`` cannot change the gradient.
+
+Derived in book/04_activations.md.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from mytorch.nn._checks import as_array, check_same_shape
+from mytorch.nn._checks import as_array
 from mytorch.nn.functional import sigmoid
 from mytorch.nn.module import Module
 
 
-class ReLU(Module):
+class _Elementwise(Module):
+    """The checks of an activation: any input shape, and a ``grad`` of the shape of the
+    array ``forward`` kept (``_kept``, which ``_kept_as`` describes in errors)."""
+
+    _kept = "x"
+    _kept_as = "input x"
+
+    def __init__(self):
+        setattr(self, self._kept, None)
+
+    def _check_input(self, x) -> np.ndarray:
+        return as_array(x, f"{type(self).__name__}.forward x")
+
+    def _check_grad(self, grad) -> np.ndarray:
+        what = f"{type(self).__name__}'s {self._kept_as}"
+        return self._grad_like(grad, self._kept, what)
+
+
+class ReLU(_Elementwise):
     """Rectified linear unit ``y = max(x, 0)``, elementwise.
 
     Attributes:
         x: the last input, any shape, kept by ``forward`` for ``backward``.
     """
-
-    def __init__(self):
-        self.x = None
 
     def forward(self, x) -> np.ndarray:
         """Compute ``y = max(x, 0)`` and keep ``x``.
@@ -34,7 +51,7 @@ class ReLU(Module):
         Returns:
             ``y``, the shape and dtype of ``x``.
         """
-        x = as_array(x, "ReLU.forward x")
+        x = self._check_input(x)
         # BEGIN SOLUTION eq-act-relu
         self.x = x.copy()  # a copy: the caller may change x in place before backward
         return np.maximum(x, 0)
@@ -51,23 +68,21 @@ class ReLU(Module):
         Returns:
             ``grad_x = dL/dx``, the shape of ``x``.
         """
-        x = self._saved("x")
-        grad = as_array(grad, "ReLU.backward grad")
-        check_same_shape(x, grad, "ReLU's input x", "grad")
+        grad = self._check_grad(grad)
         # BEGIN SOLUTION eq-act-relu-backward
-        return grad * (x > 0)
+        return grad * (self.x > 0)
         # END SOLUTION
 
 
-class Sigmoid(Module):
+class Sigmoid(_Elementwise):
     """Logistic sigmoid ``y = 1 / (1 + exp(-x))``, elementwise and overflow-free.
 
     Attributes:
         y: the last output, any shape, kept by ``forward`` for ``backward``.
     """
 
-    def __init__(self):
-        self.y = None
+    _kept = "y"
+    _kept_as = "output y"
 
     def forward(self, x) -> np.ndarray:
         """Compute ``y = 1 / (1 + exp(-x))`` and keep ``y``; finite for ``x = ±1e4``.
@@ -78,7 +93,7 @@ class Sigmoid(Module):
         Returns:
             ``y`` in ``[0, 1]``, the shape and dtype of ``x``.
         """
-        x = as_array(x, "Sigmoid.forward x")
+        x = self._check_input(x)
         # BEGIN SOLUTION eq-act-sigmoid-stable
         y = sigmoid(x)
         self.y = y.copy()  # a copy: the caller may change the returned y in place
@@ -94,23 +109,22 @@ class Sigmoid(Module):
         Returns:
             ``grad_x = dL/dx``, the shape of ``y``.
         """
-        y = self._saved("y")
-        grad = as_array(grad, "Sigmoid.backward grad")
-        check_same_shape(y, grad, "Sigmoid's output y", "grad")
+        grad = self._check_grad(grad)
         # BEGIN SOLUTION eq-act-sigmoid-backward
+        y = self.y
         return grad * y * (1 - y)
         # END SOLUTION
 
 
-class Tanh(Module):
+class Tanh(_Elementwise):
     """Hyperbolic tangent ``y = tanh(x)``, elementwise.
 
     Attributes:
         y: the last output, any shape, kept by ``forward`` for ``backward``.
     """
 
-    def __init__(self):
-        self.y = None
+    _kept = "y"
+    _kept_as = "output y"
 
     def forward(self, x) -> np.ndarray:
         """Compute ``y = tanh(x)`` and keep ``y``.
@@ -121,7 +135,7 @@ class Tanh(Module):
         Returns:
             ``y`` in ``[-1, 1]``, the shape and dtype of ``x``.
         """
-        x = as_array(x, "Tanh.forward x")
+        x = self._check_input(x)
         # BEGIN SOLUTION eq-act-tanh-derivative
         y = np.tanh(x)
         self.y = y.copy()  # a copy: the caller may change the returned y in place
@@ -137,9 +151,8 @@ class Tanh(Module):
         Returns:
             ``grad_x = dL/dx``, the shape of ``y``.
         """
-        y = self._saved("y")
-        grad = as_array(grad, "Tanh.backward grad")
-        check_same_shape(y, grad, "Tanh's output y", "grad")
+        grad = self._check_grad(grad)
         # BEGIN SOLUTION eq-act-tanh-derivative
+        y = self.y
         return grad * (1 - y * y)
         # END SOLUTION

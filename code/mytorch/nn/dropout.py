@@ -1,4 +1,7 @@
-"""Dropout: during training, each entry is zeroed with probability ``p``."""
+"""Dropout: during training, each entry is zeroed with probability ``p``.
+
+Derived in book/08_normalization.md.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +9,24 @@ from numbers import Real
 
 import numpy as np
 
-from mytorch.nn._checks import as_array, check_same_shape
+from mytorch.nn._checks import as_array, check_rng
 from mytorch.nn.module import Module
 
 
 class Dropout(Module):
-    """Inverted dropout ``y = x * mask``, ``mask = keep / (1 - p)`` with ``keep ~ Bernoulli(1 - p)`` per entry.
+    """Inverted dropout ``y = x * mask`` with ``mask = keep / (1 - p)``.
+
+    Each entry of ``keep`` is 1 with probability ``1 - p`` and 0 otherwise.
 
     Dividing the kept entries by ``1 - p`` during training makes ``E[y] = x``, so that
     evaluation mode, where the layer is the identity, needs no rescaling.
 
     Args:
-        p: the probability of zeroing an entry, ``0 <= p < 1`` (``p = 0``: the identity).
+        p: the probability of zeroing an entry, ``0 <= p < 1`` (``p = 0``: the
+            identity).
         rng: the ``np.random.Generator`` the masks are drawn from. Omitted, a freshly
-            seeded ``np.random.default_rng()`` is used; pass ``np.random.default_rng(seed)``
-            for repeatable runs.
+            seeded ``np.random.default_rng()`` is used; pass
+            ``np.random.default_rng(seed)`` for repeatable runs.
 
     Attributes:
         mask: the last mask, the shape of the input, entries ``0`` or ``1 / (1 - p)``
@@ -31,21 +37,18 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, Real) or not 0 <= p < 1:
             raise ValueError(
                 f"Dropout: expected a drop probability 0 <= p < 1, got p={p!r}"
-                + (" (p = 1 would drop every entry, and 1 / (1 - p) is undefined)" if p == 1 else "")
-            )
-        if rng is None:
-            rng = np.random.default_rng()
-        elif not isinstance(rng, np.random.Generator):
-            raise ValueError(
-                f"Dropout: expected rng to be a numpy.random.Generator such as "
-                f"np.random.default_rng(0), got {type(rng).__name__}"
+                + (" (p = 1 would drop every entry, and 1 / (1 - p) is undefined)"
+                   if p == 1 else "")
             )
         self.p = float(p)
-        self.rng = rng
+        self.rng = check_rng(rng, "Dropout")
         self.mask = None
 
     def forward(self, x) -> np.ndarray:
-        """Compute ``y = x * mask`` with a fresh ``mask = keep / (1 - p)`` in training mode, ``y = x`` in evaluation mode; keep ``mask``.
+        """Compute ``y = x * mask`` (equation eq-dropout-forward); keep ``mask``.
+
+        In training mode ``mask = keep / (1 - p)`` is drawn afresh; in evaluation mode
+        it is all ones and ``y = x``.
 
         Args:
             x: any shape.
@@ -53,7 +56,7 @@ class Dropout(Module):
         Returns:
             ``y``, the shape and dtype of ``x``.
         """
-        x = as_array(x, "Dropout.forward x")
+        x = self._check_input(x)
         # BEGIN SOLUTION eq-dropout-forward
         if self.training:
             keep = self.rng.random(x.shape) >= self.p      # True with probability 1 - p
@@ -72,12 +75,16 @@ class Dropout(Module):
         Returns:
             ``grad_x = dL/dx``, the shape of ``x``.
         """
-        mask = self._saved("mask")
-        grad = as_array(grad, "Dropout.backward grad")
-        check_same_shape(mask, grad, "Dropout's input x", "grad")
+        grad = self._check_grad(grad)
         # BEGIN SOLUTION eq-dropout-backward
-        return grad * mask
+        return grad * self.mask
         # END SOLUTION
+
+    def _check_input(self, x) -> np.ndarray:
+        return as_array(x, "Dropout.forward x")
+
+    def _check_grad(self, grad) -> np.ndarray:
+        return self._grad_like(grad, "mask", "Dropout's input x")
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"

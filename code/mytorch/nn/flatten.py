@@ -1,4 +1,7 @@
-"""Flatten: the reshape between convolutional feature maps and a fully connected layer."""
+"""Flatten: the reshape between convolutional feature maps and a fully connected layer.
+
+Derived in book/07_convolution.md.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import math
 
 import numpy as np
 
-from mytorch.nn._checks import as_array
+from mytorch.nn._checks import as_array, check_grad_shape
 from mytorch.nn.module import Module
 
 
@@ -29,12 +32,7 @@ class Flatten(Module):
         Returns:
             ``(N, d1 * ... * dk)``, a view of ``x`` when ``x`` is contiguous.
         """
-        x = as_array(x, "Flatten.forward x")
-        if x.ndim < 2:
-            raise ValueError(
-                f"Flatten.forward x: expected an array of shape (N, d1, ...) with at least 2 "
-                f"dimensions, got a {x.ndim}-D array of shape {x.shape}"
-            )
+        x = self._check_input(x)
         # BEGIN SOLUTION sec-conv-network
         self.input_shape = x.shape
         # math.prod rather than -1, so that an empty batch (N = 0) reshapes too.
@@ -42,7 +40,7 @@ class Flatten(Module):
         # END SOLUTION
 
     def backward(self, grad) -> np.ndarray:
-        """Return ``grad.reshape(N, d1, ..., dk)``: reshaping moves values, it does not change them.
+        """Return ``grad.reshape(N, d1, ..., dk)``: a reshape only moves values.
 
         Args:
             grad: ``dL/d(out)``, ``(N, d1 * ... * dk)``.
@@ -50,11 +48,21 @@ class Flatten(Module):
         Returns:
             ``dL/dx``, ``(N, d1, ..., dk)``.
         """
-        input_shape = self._saved("input_shape")
-        grad = as_array(grad, "Flatten.backward grad")
-        expected = (input_shape[0], math.prod(input_shape[1:]))
-        if grad.shape != expected:
-            raise ValueError(f"Flatten.backward: expected grad of shape {expected}, got {grad.shape}")
+        grad = self._check_grad(grad)
         # BEGIN SOLUTION sec-conv-network
-        return grad.reshape(input_shape)
+        return grad.reshape(self.input_shape)
         # END SOLUTION
+
+    def _check_input(self, x) -> np.ndarray:
+        x = as_array(x, "Flatten.forward x")
+        if x.ndim < 2:
+            raise ValueError(
+                f"Flatten.forward x: expected an array of shape (N, d1, ...) with at "
+                f"least 2 dimensions, got a {x.ndim}-D array of shape {x.shape}"
+            )
+        return x
+
+    def _check_grad(self, grad) -> np.ndarray:
+        input_shape = self._saved("input_shape")
+        expected = (input_shape[0], math.prod(input_shape[1:]))
+        return check_grad_shape(grad, expected, "(N, d1 * ... * dk)", "Flatten")

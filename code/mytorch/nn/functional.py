@@ -3,6 +3,9 @@
 Each one is written so that no intermediate overflows: the softmax family shifts the
 logits by their maximum before exponentiating, and the sigmoid only ever exponentiates a
 non-positive number. Inputs of magnitude 1e4 therefore give exact, finite results.
+
+The softmax family and ``one_hot`` are derived in book/05_softmax_cross_entropy.md, the
+sigmoid in book/04_activations.md.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from mytorch.nn._checks import as_array
 def _check_axis(z: np.ndarray, axis: int, name: str) -> None:
     """Require the class axis to exist and to hold at least one entry."""
     if not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"{name}: expected an axis in [{-z.ndim}, {z.ndim - 1}] for an input of shape {z.shape}, got {axis}")
+        raise ValueError(
+            f"{name}: expected an axis in [{-z.ndim}, {z.ndim - 1}] for an input of "
+            f"shape {z.shape}, got {axis}"
+        )
     if z.shape[axis] == 0:
         raise ValueError(
-            f"{name}: expected at least one class along axis {axis}, got an input of shape {z.shape}"
+            f"{name}: expected at least one class along axis {axis}, got an input of "
+            f"shape {z.shape}"
         )
 
 
@@ -44,7 +51,7 @@ def softmax(z, axis: int = -1) -> np.ndarray:
 
 
 def log_softmax(z, axis: int = -1) -> np.ndarray:
-    """Log-softmax ``log p = (z - m) - log(sum(exp(z - m), axis))`` with ``m = max(z, axis)``.
+    """``log p = (z - m) - log(sum(exp(z - m), axis))`` with ``m = max(z, axis)``.
 
     Computing ``log p`` directly, rather than ``np.log(softmax(z))``, keeps it finite
     where ``p`` itself underflows to 0 (a logit 1e4 below the largest one).
@@ -96,8 +103,11 @@ def one_hot(labels, num_classes: int, dtype=np.float64) -> np.ndarray:
     Returns:
         ``T`` of shape ``(N, C)``; each row holds a single 1.
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"one_hot: expected num_classes to be a positive int, got {num_classes!r}")
+    if (isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer))
+            or num_classes < 1):
+        raise ValueError(
+            f"one_hot: expected num_classes to be a positive int, got {num_classes!r}"
+        )
     labels = check_labels(labels, num_classes, "one_hot labels")
     # BEGIN SOLUTION eq-softmax-one-hot
     T = np.zeros((labels.shape[0], num_classes), dtype=dtype)
@@ -106,7 +116,8 @@ def one_hot(labels, num_classes: int, dtype=np.float64) -> np.ndarray:
     # END SOLUTION
 
 
-def check_labels(labels, num_classes: int, name: str, batch_size: int | None = None) -> np.ndarray:
+def check_labels(labels, num_classes: int, name: str,
+                 batch_size: int | None = None) -> np.ndarray:
     """Return ``labels`` as a 1-D integer array, or explain what is wrong with it.
 
     Args:
@@ -122,7 +133,9 @@ def check_labels(labels, num_classes: int, name: str, batch_size: int | None = N
     if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
         # An empty Python list arrives as float64; it is still a valid, empty batch.
         if not (labels.size == 0 and labels.ndim == 1):
-            raise ValueError(f"{name}: expected integer class indices, got dtype {labels.dtype}")
+            raise ValueError(
+                f"{name}: expected integer class indices, got dtype {labels.dtype}"
+            )
         labels = labels.astype(np.int64)
     if labels.ndim != 1:
         hint = " (pass class indices, not a one-hot matrix)" if labels.ndim == 2 else ""
@@ -131,7 +144,10 @@ def check_labels(labels, num_classes: int, name: str, batch_size: int | None = N
             f"of shape {labels.shape}{hint}"
         )
     if batch_size is not None and labels.shape[0] != batch_size:
-        raise ValueError(f"{name}: expected N = {batch_size} labels, one per row, got {labels.shape[0]}")
+        raise ValueError(
+            f"{name}: expected N = {batch_size} labels, one per row, "
+            f"got {labels.shape[0]}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(
             f"{name}: expected class indices in [0, {num_classes - 1}], "

@@ -18,6 +18,8 @@ normal with standard deviation ``s`` or uniform on ``(-a, a)`` with ``a = sqrt(3
 (the uniform distribution on ``(-a, a)`` has variance ``a**2 / 3``), and leaves the bias
 alone, as :mod:`torch.nn.init` does. Fans are counted as in PyTorch, so the same layer
 gets the same scale in both libraries.
+
+Derived in book/04_activations.md.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import math
 
 import numpy as np
 
+from mytorch.nn._checks import check_rng
 from mytorch.nn.conv import Conv1d, Conv2d
 from mytorch.nn.linear import Linear
 
@@ -33,11 +36,12 @@ _MODES = ("fan_in", "fan_out")
 
 
 def fans(layer) -> tuple[int, int]:
-    """``(fan_in, fan_out)``: how many inputs each output sums, and how many outputs each input feeds.
+    """``(fan_in, fan_out)``: inputs summed by each output, outputs fed by each input.
 
     Args:
         layer: a ``Linear`` (``weight`` of shape ``(in_features, out_features)``) or a
-            ``Conv1d``/``Conv2d`` (``weight`` of shape ``(out_channels, in_channels, *kernel)``).
+            ``Conv1d``/``Conv2d`` (``weight`` of shape
+            ``(out_channels, in_channels, *kernel)``).
 
     Returns:
         ``(in_features, out_features)`` for a ``Linear``;
@@ -51,7 +55,8 @@ def fans(layer) -> tuple[int, int]:
         window = math.prod(kernel)
         return int(in_channels * window), int(out_channels * window)
     raise ValueError(
-        f"fans: expected a mytorch Linear, Conv1d or Conv2d layer, got {type(layer).__name__}"
+        "fans: expected a mytorch Linear, Conv1d or Conv2d layer, "
+        f"got {type(layer).__name__}"
     )
 
 
@@ -93,68 +98,72 @@ def kaiming_std(fan: int, gain: float = math.sqrt(2.0)) -> float:
     return gain / math.sqrt(fan)
 
 
-def xavier_uniform_(layer, rng: np.random.Generator | None = None, gain: float = 1.0) -> np.ndarray:
-    """Draw ``layer.weight ~ U(-a, a)``, ``a = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out))``.
+def xavier_uniform_(layer, rng: np.random.Generator | None = None,
+                    gain: float = 1.0) -> np.ndarray:
+    """Draw ``layer.weight ~ U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
     Args:
         layer: a ``Linear``, ``Conv1d`` or ``Conv2d``; only its ``weight`` changes.
-        rng: the generator to draw from (a fresh ``np.random.default_rng()`` if omitted).
+        rng: the generator to draw from (a new ``np.random.default_rng()`` if omitted).
         gain: as in :func:`xavier_std`.
 
     Returns:
         The new ``weight``, of the old shape and dtype.
     """
     std = xavier_std(*fans(layer), gain=gain)
-    return _draw(layer, _generator(rng, "xavier_uniform_"), "uniform", std)
+    return _draw(layer, check_rng(rng, "xavier_uniform_"), "uniform", std)
 
 
-def xavier_normal_(layer, rng: np.random.Generator | None = None, gain: float = 1.0) -> np.ndarray:
-    """Draw ``layer.weight ~ N(0, s**2)``, ``s = gain * sqrt(2 / (fan_in + fan_out))``.
+def xavier_normal_(layer, rng: np.random.Generator | None = None,
+                   gain: float = 1.0) -> np.ndarray:
+    """Draw ``layer.weight ~ N(0, s^2)``, ``s = gain * sqrt(2 / (fan_in + fan_out))``.
 
     Args:
         layer: a ``Linear``, ``Conv1d`` or ``Conv2d``; only its ``weight`` changes.
-        rng: the generator to draw from (a fresh ``np.random.default_rng()`` if omitted).
+        rng: the generator to draw from (a new ``np.random.default_rng()`` if omitted).
         gain: as in :func:`xavier_std`.
 
     Returns:
         The new ``weight``, of the old shape and dtype.
     """
     std = xavier_std(*fans(layer), gain=gain)
-    return _draw(layer, _generator(rng, "xavier_normal_"), "normal", std)
+    return _draw(layer, check_rng(rng, "xavier_normal_"), "normal", std)
 
 
-def kaiming_uniform_(layer, rng: np.random.Generator | None = None, gain: float = math.sqrt(2.0),
-                     mode: str = "fan_in") -> np.ndarray:
-    """Draw ``layer.weight ~ U(-a, a)``, ``a = sqrt(3) * gain / sqrt(fan)``, ``fan`` chosen by ``mode``.
+def kaiming_uniform_(layer, rng: np.random.Generator | None = None,
+                     gain: float = math.sqrt(2.0), mode: str = "fan_in") -> np.ndarray:
+    """Draw ``layer.weight ~ U(-a, a)``, ``a = sqrt(3) * gain / sqrt(fan)``.
 
     Args:
         layer: a ``Linear``, ``Conv1d`` or ``Conv2d``; only its ``weight`` changes.
-        rng: the generator to draw from (a fresh ``np.random.default_rng()`` if omitted).
+        rng: the generator to draw from (a new ``np.random.default_rng()`` if omitted).
         gain: as in :func:`kaiming_std` (``sqrt(2)`` for ReLU).
-        mode: ``"fan_in"`` (keep the forward scale) or ``"fan_out"`` (the backward one).
+        mode: which fan is ``fan``: ``"fan_in"`` (keep the forward scale) or
+            ``"fan_out"`` (the backward one).
 
     Returns:
         The new ``weight``, of the old shape and dtype.
     """
     std = kaiming_std(_fan(layer, mode, "kaiming_uniform_"), gain=gain)
-    return _draw(layer, _generator(rng, "kaiming_uniform_"), "uniform", std)
+    return _draw(layer, check_rng(rng, "kaiming_uniform_"), "uniform", std)
 
 
-def kaiming_normal_(layer, rng: np.random.Generator | None = None, gain: float = math.sqrt(2.0),
-                    mode: str = "fan_in") -> np.ndarray:
-    """Draw ``layer.weight ~ N(0, s**2)``, ``s = gain / sqrt(fan)``, ``fan`` chosen by ``mode``.
+def kaiming_normal_(layer, rng: np.random.Generator | None = None,
+                    gain: float = math.sqrt(2.0), mode: str = "fan_in") -> np.ndarray:
+    """Draw ``layer.weight ~ N(0, s**2)``, ``s = gain / sqrt(fan)``.
 
     Args:
         layer: a ``Linear``, ``Conv1d`` or ``Conv2d``; only its ``weight`` changes.
-        rng: the generator to draw from (a fresh ``np.random.default_rng()`` if omitted).
+        rng: the generator to draw from (a new ``np.random.default_rng()`` if omitted).
         gain: as in :func:`kaiming_std` (``sqrt(2)`` for ReLU).
-        mode: ``"fan_in"`` (keep the forward scale) or ``"fan_out"`` (the backward one).
+        mode: which fan is ``fan``: ``"fan_in"`` (keep the forward scale) or
+            ``"fan_out"`` (the backward one).
 
     Returns:
         The new ``weight``, of the old shape and dtype.
     """
     std = kaiming_std(_fan(layer, mode, "kaiming_normal_"), gain=gain)
-    return _draw(layer, _generator(rng, "kaiming_normal_"), "normal", std)
+    return _draw(layer, check_rng(rng, "kaiming_normal_"), "normal", std)
 
 
 def _draw(layer, rng: np.random.Generator, distribution: str, std: float) -> np.ndarray:
@@ -177,18 +186,6 @@ def _fan(layer, mode: str, name: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _generator(rng, name: str) -> np.random.Generator:
-    """``rng`` itself, a fresh generator for ``None``, or a ValueError naming the type received."""
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"{name}: expected rng to be a numpy.random.Generator such as np.random.default_rng(0), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
-
-
 def _check_fan(value, name: str, what: str) -> None:
     """Require a positive int."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -197,6 +194,6 @@ def _check_fan(value, name: str, what: str) -> None:
 
 def _check_gain(gain, name: str) -> None:
     """Require a positive, finite number."""
-    if isinstance(gain, bool) or not isinstance(gain, (int, float, np.floating)) or not (
-            math.isfinite(gain) and gain > 0):
+    if (isinstance(gain, bool) or not isinstance(gain, (int, float, np.floating))
+            or not (math.isfinite(gain) and gain > 0)):
         raise ValueError(f"{name}: expected a positive, finite gain, got {gain!r}")

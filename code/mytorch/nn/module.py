@@ -8,13 +8,23 @@ stores the gradient of each in the attribute named ``grad_<name>`` (``weight`` -
 Every module is in training mode (``training = True``) until ``eval()`` switches it and
 every module inside it to evaluation mode; only layers that behave differently in the
 two modes (batch normalisation, dropout) read the flag.
+
+Each layer checks its arguments in ``_check_input`` and ``_check_grad``, so that its
+``forward`` and ``backward`` start with one line of checks and go on with the
+mathematics. ``_check_grad`` also refuses a ``backward`` that comes before any
+``forward`` (:meth:`Module._saved`).
+
+The pattern is introduced in book/03_linear.md; ``train``/``eval`` in
+book/08_normalization.md.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
+
+from mytorch.nn._checks import as_array, check_bool, check_same_shape
 
 
 class Module:
@@ -39,30 +49,30 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def backward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} does not implement backward()")
+        name = type(self).__name__
+        raise NotImplementedError(f"{name} does not implement backward()")
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         """Yield this module and every module inside it (containers override this)."""
         yield self
 
-    def train(self, mode: bool = True) -> "Module":
-        """Set ``training = mode`` on this module and every module inside it; return ``self``.
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training = mode`` here and in every module inside; return ``self``.
 
         In training mode batch normalisation normalises with the statistics of the batch
         and updates its running estimates, and dropout drops; in evaluation mode
         (``mode=False``) both are fixed functions of their input.
         """
-        if not isinstance(mode, (bool, np.bool_)):
-            raise ValueError(f"{type(self).__name__}.train: expected mode to be True or False, got {mode!r}")
+        mode = check_bool(mode, "mode", f"{type(self).__name__}.train")
         for module in self.modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
-    def eval(self) -> "Module":
-        """Switch this module and every module inside it to evaluation mode: ``train(False)``."""
+    def eval(self) -> Module:
+        """Switch this module and those inside it to evaluation: ``train(False)``."""
         return self.train(False)
 
-    def parameters(self) -> Iterator[tuple["Module", str]]:
+    def parameters(self) -> Iterator[tuple[Module, str]]:
         """Yield ``(module, name)`` for every parameter, so that both
         ``getattr(module, name)`` and ``getattr(module, "grad_" + name)`` can be read
         fresh at each step, even after a parameter array was replaced. A layer used at
@@ -90,6 +100,14 @@ class Module:
                 f"expected the saved '{name}' from a forward pass, got nothing."
             )
         return value
+
+    def _grad_like(self, grad, name: str, what: str) -> np.ndarray:
+        """Return ``grad`` as a float array after checking that ``forward`` saved the
+        array ``name`` and that ``grad`` has its shape; ``what`` names that array."""
+        saved = self._saved(name)
+        grad = as_array(grad, f"{type(self).__name__}.backward grad")
+        check_same_shape(saved, grad, what, "grad")
+        return grad
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -1,15 +1,17 @@
-"""Batch normalisation, for feature vectors (``BatchNorm1d``) and images (``BatchNorm2d``).
+"""Batch normalisation of vectors (``BatchNorm1d``) and images (``BatchNorm2d``).
 
 In training mode each channel ``c`` is normalised with the mean and variance of its
-``m`` values in the batch (``m = N`` for ``(N, C)``, ``m = N H W`` for ``(N, C, H, W)``),
-then scaled and shifted by learned parameters:
+``m`` values in the batch (``m = N`` for ``(N, C)``, ``m = N H W`` for ``(N, C, H,
+W)``), then scaled and shifted by learned parameters:
 
     x_hat = (x - mu[c]) / sqrt(var[c] + eps),    y = weight[c] * x_hat + bias[c].
 
 The layer also keeps running estimates of the mean and the variance, which evaluation
-mode uses in place of the batch's statistics, so that a sample's output no longer depends
-on the other samples of its batch. Both layers run the same code; only the axes that
-make up a channel differ.
+mode uses in place of the batch's statistics, so that a sample's output no longer
+depends on the other samples of its batch. Both layers run the same code; only the axes
+that make up a channel differ.
+
+Derived in book/08_normalization.md.
 """
 
 from __future__ import annotations
@@ -19,15 +21,25 @@ from numbers import Real
 
 import numpy as np
 
-from mytorch.nn._checks import as_array, check_ndim, check_same_shape, check_size
+from mytorch.nn._checks import (
+    as_array,
+    check_dtype,
+    check_ndim,
+    check_size,
+    positive_int,
+)
 from mytorch.nn.module import Module
 
 
+def _is_real(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
 class _BatchNorm(Module):
-    """What ``BatchNorm1d`` and ``BatchNorm2d`` share: argument checks, the parameters and
-    running statistics, and ``forward`` and ``backward`` themselves, written once for the
-    sums over the batch axis and any spatial axes. Subclasses set ``_ndim`` (the rank of
-    the input) and ``_layout`` (its dimensions, for error messages)."""
+    """What ``BatchNorm1d`` and ``BatchNorm2d`` share: argument checks, the parameters
+    and running statistics, and ``forward`` and ``backward`` themselves, written once
+    for the sums over the batch axis and any spatial axes. Subclasses set ``_ndim``
+    (the rank of the input) and ``_layout`` (its axes, for error messages)."""
 
     param_names = ("weight", "bias")
     buffer_names = ("running_mean", "running_var")
@@ -36,14 +48,14 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float64):
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
-            raise ValueError(f"{name}: expected num_features to be a positive int, got {num_features!r}")
-        if isinstance(eps, bool) or not isinstance(eps, Real) or not (math.isfinite(eps) and eps > 0):
+        num_features = positive_int(num_features, "num_features", name)
+        if not (_is_real(eps) and math.isfinite(eps) and eps > 0):
             raise ValueError(f"{name}: expected eps > 0, got eps={eps!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, Real) or not 0 <= momentum <= 1:
-            raise ValueError(f"{name}: expected 0 <= momentum <= 1, got momentum={momentum!r}")
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise ValueError(f"{name}: expected a floating dtype, got {np.dtype(dtype)}")
+        if not (_is_real(momentum) and 0 <= momentum <= 1):
+            raise ValueError(
+                f"{name}: expected 0 <= momentum <= 1, got momentum={momentum!r}"
+            )
+        dtype = check_dtype(dtype, name)
         self.num_features = int(num_features)
         self.eps = float(eps)
         self.momentum = float(momentum)
@@ -70,46 +82,53 @@ class _BatchNorm(Module):
         return (-1,) + (1,) * (self._ndim - 2)
 
     def forward(self, x) -> np.ndarray:
-        """Compute ``y = weight * x_hat + bias`` with ``x_hat = (x - mu) / sqrt(var + eps)`` per channel; keep ``x_hat`` and ``1 / sqrt(var + eps)``.
+        """Compute ``y = weight * x_hat + bias`` per channel (equation eq-bn-forward).
+
+        ``x_hat = (x - mu) / sqrt(var + eps)``; ``x_hat`` and ``inv_std = 1 / sqrt(var +
+        eps)`` are kept for ``backward``.
 
         Written here for ``BatchNorm1d``; ``BatchNorm2d`` runs the same code with the
         sums over ``n, h, w`` instead of ``n`` and ``m = N H W`` instead of ``N``.
 
-        In training mode ``mu`` and ``var`` are the mean and the biased variance (divided
-        by ``m``) of each channel's ``m`` values in the batch, and the running estimates
+        In training mode ``mu`` and ``var`` are the mean and the biased variance
+        (divided by ``m``) of each channel's ``m`` values in the batch, and the running
+        estimates
         move towards them: ``running_mean <- (1 - momentum) running_mean + momentum mu``
-        and ``running_var <- (1 - momentum) running_var + momentum var m / (m - 1)``, the
-        unbiased variance, as in PyTorch. In evaluation mode ``mu`` and ``var`` are the
-        running estimates, which stay unchanged.
+        and ``running_var <- (1 - momentum) running_var + momentum var m / (m - 1)``,
+        the unbiased variance, as in PyTorch. In evaluation mode ``mu`` and ``var`` are
+        the running estimates, which stay unchanged.
 
         Args:
-            x: ``(N, C)``; in training mode ``N >= 2`` (``BatchNorm2d``: ``(N, C, H, W)``
-                with ``N H W >= 2``).
+            x: ``(N, C)``; in training mode ``N >= 2`` (``BatchNorm2d``: ``(N, C, H,
+                W)`` with ``N H W >= 2``).
 
         Returns:
             ``y``, the shape of ``x``.
         """
         x = self._check_input(x)
-        self.batch_statistics = self.training
-        axes, shape = self._axes, self._shape
+        axes, shape = self._axes, self._shape  # sums within a channel; (C,) broadcast
         # BEGIN SOLUTION eq-bn-forward
         if self.training:
-            m = x.size // x.shape[1]                       # values per channel
-            mu = x.mean(axis=axes)                         # (C,)
-            x_c = x - mu.reshape(shape)                    # centred, the shape of x
-            var = np.mean(x_c * x_c, axis=axes)            # (C,), biased: divided by m
-            self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mu
-            self.running_var = (1 - self.momentum) * self.running_var + self.momentum * (m / (m - 1)) * var
+            m = x.size // x.shape[1]             # values per channel
+            mu = x.mean(axis=axes)               # (C,)
+            x_c = x - mu.reshape(shape)          # centred, the shape of x
+            var = np.mean(x_c * x_c, axis=axes)  # (C,), biased: divided by m
+            k = self.momentum
+            self.running_mean = (1 - k) * self.running_mean + k * mu
+            self.running_var = (1 - k) * self.running_var + k * (m / (m - 1)) * var
         else:
             x_c = x - self.running_mean.reshape(shape)
             var = self.running_var
-        self.inv_std = 1 / np.sqrt(var + self.eps)         # (C,)
+        self.inv_std = 1 / np.sqrt(var + self.eps)  # (C,)
         self.x_hat = x_c * self.inv_std.reshape(shape)
         return self.weight.reshape(shape) * self.x_hat + self.bias.reshape(shape)
         # END SOLUTION
 
     def backward(self, grad) -> np.ndarray:
-        """Return ``grad_x = weight / (m sqrt(var + eps)) * (m grad - sum grad - x_hat sum(grad x_hat))``; store ``grad_weight = sum(grad x_hat)`` and ``grad_bias = sum grad``.
+        """Return ``grad_x`` (eq-bn-backward); store ``grad_weight`` and ``grad_bias``.
+
+        ``grad_x = weight inv_std / m * (m grad - sum grad - x_hat sum(grad x_hat))``,
+        ``grad_weight = sum(grad x_hat)`` and ``grad_bias = sum grad``.
 
         Written here for ``BatchNorm1d``; ``BatchNorm2d`` runs the same code with the
         sums over ``n, h, w`` instead of ``n`` and ``m = N H W`` instead of ``N``. Every
@@ -126,56 +145,69 @@ class _BatchNorm(Module):
         Returns:
             ``grad_x = dL/dx``, the shape of ``x``.
         """
-        x_hat = self._saved("x_hat")
-        inv_std = self._saved("inv_std")
-        grad = as_array(grad, f"{type(self).__name__}.backward grad")
-        check_same_shape(x_hat, grad, f"{type(self).__name__}'s input x", "grad")
-        self._check_parameters()
-        axes, shape = self._axes, self._shape
+        grad = self._check_grad(grad)
+        axes, shape = self._axes, self._shape  # sums within a channel; (C,) broadcast
         # BEGIN SOLUTION eq-bn-backward
-        self.grad_bias = grad.sum(axis=axes)               # (C,)
-        self.grad_weight = (grad * x_hat).sum(axis=axes)   # (C,)
-        scale = (self.weight * inv_std).reshape(shape)     # weight / sqrt(var + eps)
+        x_hat = self.x_hat
+        self.grad_bias = grad.sum(axis=axes)              # (C,)
+        self.grad_weight = (grad * x_hat).sum(axis=axes)  # (C,)
+        scale = (self.weight * self.inv_std).reshape(shape)  # weight / sqrt(var + eps)
         if not self.batch_statistics:
             return scale * grad
         m = grad.size // grad.shape[1]
-        return (scale / m) * (m * grad - self.grad_bias.reshape(shape) - x_hat * self.grad_weight.reshape(shape))
+        sum_g = self.grad_bias.reshape(shape)
+        sum_g_x_hat = self.grad_weight.reshape(shape)
+        return (scale / m) * (m * grad - sum_g - x_hat * sum_g_x_hat)
         # END SOLUTION
 
     def _check_input(self, x) -> np.ndarray:
         """Return ``x`` as a float array after checking its rank, its channels, that a
-        training batch has more than one value per channel, and the parameters' shapes."""
+        training batch has two values per channel or more, and the parameters."""
         name = f"{type(self).__name__}.forward x"
         x = as_array(x, name)
-        check_ndim(x, self._ndim, name, self._layout)
-        check_size(x.shape[1], self.num_features, name, "C (num_features)", x.shape)
+        check_ndim(x, self._ndim, self._layout, name)
+        check_size(x, 1, self.num_features, "C (num_features)", name)
         m = x.size // x.shape[1]
         if self.training and m < 2:
             values = "N" if self._ndim == 2 else "N * H * W"
             raise ValueError(
-                f"{name}: expected more than 1 value per channel in training mode ({values} >= 2), "
-                f"got {values} = {m} (input shape {x.shape}); a single sample is normalised by the "
-                f"running statistics, in evaluation mode (call .eval())"
+                f"{name}: expected more than 1 value per channel in training mode "
+                f"({values} >= 2), got {values} = {m} (input shape {x.shape}); a "
+                f"single sample is normalised by the running statistics, in evaluation "
+                f"mode (call .eval())"
             )
         self._check_parameters()
+        # backward must know which statistics the forward pass used.
+        self.batch_statistics = self.training
         return x
 
+    def _check_grad(self, grad) -> np.ndarray:
+        """``grad`` as a float array of the input's shape, after a ``forward``."""
+        grad = self._grad_like(grad, "x_hat", f"{type(self).__name__}'s input x")
+        self._saved("inv_std")
+        self._check_parameters()
+        return grad
+
     def _check_parameters(self) -> None:
-        """Require ``weight``, ``bias`` and the running statistics to have shape ``(C,)``."""
+        """Require ``weight``, ``bias`` and the running statistics to be ``(C,)``."""
         expected = (self.num_features,)
         for attribute in ("weight", "bias", "running_mean", "running_var"):
             shape = np.shape(getattr(self, attribute))
             if shape != expected:
                 raise ValueError(
-                    f"{type(self).__name__}: expected {attribute} of shape {expected} (num_features,), got {shape}"
+                    f"{type(self).__name__}: expected {attribute} of shape {expected} "
+                    f"(num_features,), got {shape}"
                 )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+        return (f"{type(self).__name__}({self.num_features}, eps={self.eps}, "
+                f"momentum={self.momentum})")
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of feature vectors, ``y = weight * (x - mu) / sqrt(var + eps) + bias`` per feature.
+    """Batch normalisation of vectors: ``y = weight (x - mu) / sqrt(var + eps) + bias``.
+
+    Each feature is normalised with the statistics of its ``N`` values in the batch.
 
     Args:
         num_features: ``C``, the number of features of each input row.
@@ -191,9 +223,11 @@ class BatchNorm1d(_BatchNorm):
         bias: ``(C,)``, the shift ``beta``, initially zeros.
         grad_weight: ``(C,)``, set by ``backward`` (``None`` before).
         grad_bias: ``(C,)``, set by ``backward`` (``None`` before).
-        running_mean: ``(C,)``, initially zeros, updated by each forward pass in training mode.
+        running_mean: ``(C,)``, initially zeros, updated by each forward pass in
+            training mode.
         running_var: ``(C,)``, initially ones, updated with the unbiased batch variance.
-        x_hat: ``(N, C)``, the last normalised input, kept by ``forward`` for ``backward``.
+        x_hat: ``(N, C)``, the last normalised input, kept by ``forward`` for
+            ``backward``.
         inv_std: ``(C,)``, the last ``1 / sqrt(var + eps)``, kept for ``backward``.
         batch_statistics: whether the last forward pass normalised with the batch's
             statistics (training mode) or with the running estimates.
@@ -204,7 +238,7 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation of images, ``y = weight * (x - mu) / sqrt(var + eps) + bias`` per channel.
+    """Batch normalisation of images: ``y = weight (x - mu) / sqrt(var + eps) + bias``.
 
     The statistics of channel ``c`` are taken over the whole batch and every position,
     ``m = N H W`` values, so that a channel is normalised the same way wherever a
@@ -213,15 +247,18 @@ class BatchNorm2d(_BatchNorm):
     Args:
         num_features: ``C``, the number of channels.
         eps: added to the variance before the square root, ``> 0``.
-        momentum: the weight of the newest batch in the running estimates, ``0 <= momentum <= 1``.
-        dtype: floating dtype of the parameters and running estimates (float64 by default).
+        momentum: the weight of the newest batch in the running estimates, ``0 <=
+            momentum <= 1``.
+        dtype: floating dtype of the parameters and running estimates (float64 by
+            default).
 
     Attributes:
         weight: ``(C,)``, the scale ``gamma``, initially ones.
         bias: ``(C,)``, the shift ``beta``, initially zeros.
         grad_weight: ``(C,)``, set by ``backward`` (``None`` before).
         grad_bias: ``(C,)``, set by ``backward`` (``None`` before).
-        running_mean: ``(C,)``, initially zeros, updated by each forward pass in training mode.
+        running_mean: ``(C,)``, initially zeros, updated by each forward pass in
+            training mode.
         running_var: ``(C,)``, initially ones, updated with the unbiased batch variance.
         x_hat: ``(N, C, H, W)``, the last normalised input, kept for ``backward``.
         inv_std: ``(C,)``, the last ``1 / sqrt(var + eps)``, kept for ``backward``.

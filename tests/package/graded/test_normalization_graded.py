@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import TIGHT, t64
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import batchnorm_cases, channel_scaled_normal, seeds, sizes
@@ -21,16 +22,10 @@ from mytorch.gradcheck import check_layer_gradients
 
 pytestmark = pytest.mark.ch08
 
-TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 # BatchNorm1d and BatchNorm2d share one forward and one backward, in _BatchNorm.
 BN_FORWARD = pytest.mark.question("_BatchNorm.forward")
 BN_BACKWARD = pytest.mark.question("_BatchNorm.backward")
 STEPS_TRAINING, STEPS_EVAL = 3, 2
-
-
-def t64(a, requires_grad=False):
-    """A float64 torch tensor holding a copy of ``a``."""
-    return torch.tensor(np.array(a, dtype=np.float64), dtype=torch.float64, requires_grad=requires_grad)
 
 
 def make_pair(case, rng):

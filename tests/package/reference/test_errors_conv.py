@@ -203,7 +203,9 @@ def test_conv_defaults_and_initialisation():
 
 def test_maxpool_stride_defaults_to_the_kernel_size():
     assert nn.MaxPool2d((2, 3)).stride == (2, 3)
-    assert nn.MaxPool1d(4).stride == (4,)
+    # A 1-D layer is the 2-D one on inputs of height 1: it holds the pairs (1, k), (1, s).
+    assert nn.MaxPool1d(4).stride == (1, 4)
+    assert repr(nn.MaxPool1d(4)) == "MaxPool1d(kernel_size=(4,), stride=(4,), padding=(0,))"
     out = nn.MaxPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))
     np.testing.assert_array_equal(out, [[[[5.0, 7.0], [13.0, 15.0]]]])
 
@@ -244,7 +246,7 @@ def test_conv_accepts_integer_input():
 def test_a_wrongly_assigned_parameter_is_named_at_the_next_forward(make_layer, name, value, message):
     layer = make_layer()
     setattr(layer, name, value)
-    shape = (2, 3, 6, 6) if isinstance(layer, nn.Conv2d) else (2, 3, 6)
+    shape = (2, 3, 6, 6) if type(layer) is nn.Conv2d else (2, 3, 6)
     with pytest.raises(ValueError, match=re.escape(message)):
         layer.forward(np.ones(shape))
 
@@ -269,6 +271,32 @@ def test_empty_batch_gives_empty_arrays_like_torch(make_layer):
     out = layer.forward(np.zeros((0, 2, 4, 4)))
     grad_x = layer.backward(np.zeros(out.shape))
     assert out.shape[0] == 0 and grad_x.shape == (0, 2, 4, 4)
-    if isinstance(layer, nn.Conv2d):
+    if type(layer) is nn.Conv2d:
         assert_close(layer.grad_weight, np.zeros(layer.weight.shape))
         assert out.shape == F.conv2d(torch.zeros(0, 2, 4, 4), torch.zeros(3, 2, 2, 2)).shape
+
+
+# ------------------------------------------------------------------- without bias
+@pytest.mark.parametrize("d", [1, 2])
+def test_conv_without_bias_matches_torch(d):
+    rng = np.random.default_rng(5)
+    shape = (2, 3, 7) if d == 1 else (2, 3, 7, 6)
+    layer = (conv1d if d == 1 else conv2d)(stride=2, padding=1, bias=False)
+    assert layer.bias is None and [name for _, name in layer.parameters()] == ["weight"]
+    assert repr(layer).endswith("bias=False)")
+    x, conv = rng.standard_normal(shape), (F.conv1d if d == 1 else F.conv2d)
+    out = layer.forward(x)
+    grad = rng.standard_normal(out.shape)
+    grad_x = layer.backward(grad)
+    x_t, w_t = t64(x, True), t64(layer.weight, True)
+    out_t = conv(x_t, w_t, None, stride=2, padding=1)
+    out_t.backward(t64(grad))
+    assert_close(out, out_t)
+    assert_close(grad_x, x_t.grad)
+    assert_close(layer.grad_weight, w_t.grad)
+    assert layer.grad_bias is None
+
+
+def test_conv_bias_must_be_a_bool():
+    with pytest.raises(ValueError, match=re.escape("Conv2d: expected bias to be True or False, got 0")):
+        nn.Conv2d(2, 3, 2, bias=0)

@@ -11,7 +11,7 @@ from helpers import assert_close, t64
 from hypothesis import given
 from strategies import seeds, sizes
 
-from mytorch import nn
+from mytorch import nn, optim
 
 pytestmark = pytest.mark.ch03
 
@@ -125,3 +125,28 @@ def test_float32_input_and_parameters_give_float32():
     assert out.dtype == np.float32
     expected = torch.ones(2, 3) @ torch.tensor(layer.weight) + torch.tensor(layer.bias)
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-6)
+
+
+# ------------------------------------------------------------------- without bias
+def test_linear_without_bias_matches_torch_and_steps_only_its_weight():
+    rng = np.random.default_rng(4)
+    layer = nn.Linear(3, 2, bias=False, rng=rng)
+    assert layer.bias is None and [name for _, name in layer.parameters()] == ["weight"]
+    assert repr(layer) == "Linear(in_features=3, out_features=2, bias=False)"
+    x, grad = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    out = layer.forward(x)
+    grad_x = layer.backward(grad)
+    x_t, w_t = t64(x, True), t64(layer.weight, True)
+    (x_t @ w_t).backward(t64(grad))
+    assert_close(out, (x_t @ w_t).detach())
+    assert_close(grad_x, x_t.grad)
+    assert_close(layer.grad_weight, w_t.grad)
+    assert layer.grad_bias is None
+    before = layer.weight.copy()
+    optim.SGD(layer, lr=0.1).step()
+    assert_close(layer.weight, before - 0.1 * w_t.grad.numpy())
+
+
+def test_linear_bias_must_be_a_bool():
+    with pytest.raises(ValueError, match=re.escape("Linear: expected bias to be True or False, got 'no'")):
+        nn.Linear(2, 3, bias="no")

@@ -5,10 +5,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import seeds, sizes
 
 from mytorch import Value, nn
 from mytorch.scalar_nn import MLP, Layer, Neuron, graph_size
-from strategies import seeds, sizes
 
 pytestmark = pytest.mark.ch03
 
