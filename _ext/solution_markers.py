@@ -4,7 +4,8 @@ The package wraps the part of each body a student would write between ``# BEGIN
 SOLUTION`` and ``# END SOLUTION`` (the nbgrader convention), for the student editions of
 the book. On the page they are noise, and ``:pyobject:`` would show half a pair: it ends
 a quoted function at its last statement, before the trailing ``# END SOLUTION``. This
-replaces Sphinx's ``literalinclude`` with one that drops both marker lines.
+replaces Sphinx's ``literalinclude`` with one that drops both marker lines, and dedents
+what it quotes.
 
 With the flag ``:region:``, only the inside of the quoted function's solution regions is
 shown, dedented: the mathematics without the signature, docstring and checks. In the
@@ -54,7 +55,9 @@ class LiteralIncludeWithoutMarkers(LiteralInclude):
                 if "region" in self.options:
                     where = f"{self.env.docname}, line {self.lineno}"
                     text = region_only(text + "\n", where)
-                text = MARKER.sub("", text)
+                # A method quoted alone starts four spaces in; dedented, a line of the
+                # package (88 characters at most) fits the page's code box.
+                text = textwrap.dedent(MARKER.sub("", text))
                 literal.rawsource = text
                 literal.children = [nodes.Text(text)]
         return result

@@ -138,12 +138,7 @@ def gradient_mismatch(analytic: np.ndarray, numeric: np.ndarray, atol: float = A
     Returns:
         The largest ratio over all entries; 0.0 for empty arrays.
     """
-    a, n = _pair(analytic, numeric, "gradient_mismatch")
-    if not (atol >= 0 and rtol >= 0 and atol + rtol > 0):
-        raise ValueError(
-            "gradient_mismatch: expected atol >= 0 and rtol >= 0, not both 0, "
-            f"got {atol!r}, {rtol!r}"
-        )
+    a, n = _pair(analytic, numeric, "gradient_mismatch", atol, rtol)
     if a.size == 0:
         return 0.0
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
@@ -209,12 +204,19 @@ def check_layer_gradients(layer, x: np.ndarray, eps: float = 1e-6, seed: int = 0
     }
 
 
-def _pair(analytic, numeric, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Both gradients in float64, of one shape, or a ValueError naming both shapes."""
+def _pair(analytic, numeric, name: str, atol: float = 0.0,
+          rtol: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Both gradients in float64, of one shape, or a ValueError naming both shapes (or
+    the tolerances, which must be ``>= 0`` and not both 0)."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
     if a.shape != n.shape:
         raise ValueError(
             f"{name}: expected two gradients of one shape, got {a.shape} and {n.shape}"
+        )
+    if not (atol >= 0 and rtol >= 0 and atol + rtol > 0):
+        raise ValueError(
+            f"{name}: expected atol >= 0 and rtol >= 0, not both 0, "
+            f"got {atol!r}, {rtol!r}"
         )
     return a, n

@@ -74,9 +74,7 @@ def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     Returns:
         The standard deviation ``s`` of the weights.
     """
-    _check_fan(fan_in, "xavier_std", "fan_in")
-    _check_fan(fan_out, "xavier_std", "fan_out")
-    _check_gain(gain, "xavier_std")
+    _check_scale("xavier_std", gain, fan_in=fan_in, fan_out=fan_out)
     return gain * math.sqrt(2.0 / (fan_in + fan_out))
 
 
@@ -93,8 +91,7 @@ def kaiming_std(fan: int, gain: float = math.sqrt(2.0)) -> float:
     Returns:
         The standard deviation ``s`` of the weights.
     """
-    _check_fan(fan, "kaiming_std", "fan")
-    _check_gain(gain, "kaiming_std")
+    _check_scale("kaiming_std", gain, fan=fan)
     return gain / math.sqrt(fan)
 
 
@@ -184,6 +181,13 @@ def _fan(layer, mode: str, name: str) -> int:
         raise ValueError(f"{name}: expected mode 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = fans(layer)
     return fan_in if mode == "fan_in" else fan_out
+
+
+def _check_scale(name: str, gain, **fans) -> None:
+    """Require every fan to be a positive int and ``gain`` a positive number."""
+    for what, value in fans.items():
+        _check_fan(value, name, what)
+    _check_gain(gain, name)
 
 
 def _check_fan(value, name: str, what: str) -> None:
