@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
@@ -125,11 +126,20 @@ def stub_lines(region: Region, book: Path = BOOK) -> list[str]:
     if region.inner != region.qualname:
         part = f" (its inner function {region.inner.rsplit('.', 1)[-1]})"
     message = f"{region.qualname}{part}: not written yet; it is derived in {place}"
+    # The message as string literals that Python joins, each line within the 88
+    # characters of the package's other lines.
+    width = 88 - len(region.indent) - 4 - 2
+    pieces = textwrap.wrap(message, width, drop_whitespace=False, break_on_hyphens=False)
     return [
         f"{region.indent}raise NotImplementedError(",
-        f"{region.indent}    {message!r}",
+        *(f'{region.indent}    "{_escaped(piece)}"' for piece in pieces),
         f"{region.indent})",
     ]
+
+
+def _escaped(text: str) -> str:
+    """``text`` for the inside of a double-quoted Python string literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def student_source(path: Path, book: Path = BOOK) -> str:

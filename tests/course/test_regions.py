@@ -52,9 +52,13 @@ def test_the_student_copy_differs_only_inside_the_regions(path):
     for region in regions.regions(path):
         outside = original[position:region.begin - 1]
         assert student[position + offset:region.begin - 1 + offset] == outside
-        stub = student[region.begin - 1 + offset:region.begin - 1 + offset + 3]
-        assert "raise NotImplementedError(" in stub[0] and region.qualname in stub[1] and region.label in stub[1]
-        offset += 3 - (region.end - region.begin + 1)
+        size = len(regions.stub_lines(region))
+        stub = student[region.begin - 1 + offset:region.begin - 1 + offset + size]
+        assert "raise NotImplementedError(" in stub[0] and stub[-1].strip() == ")"
+        message = ast.literal_eval(" ".join(line.strip() for line in stub[1:-1]))
+        assert region.qualname in message and region.label in message
+        assert max(len(line.rstrip("\n")) for line in stub) <= 88
+        offset += size - (region.end - region.begin + 1)
         position = region.end
     assert student[position + offset:] == original[position:]
 
