@@ -87,3 +87,16 @@ def test_chapters_cite_each_other_by_label_not_by_number(md):
     prose = re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)
     found = sorted({m.group(0) for m in NUMBERED_CITATION.finditer(prose)})
     assert found == [], f"{md.name} cites by number: {found}"
+
+
+@pytest.mark.parametrize("module", sorted((ROOT / "code" / "mytorch").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT / "code")))
+def test_every_module_docstring_ends_by_naming_its_chapter(module):
+    # A reader who opens the module in an editor or in Colab finds the derivation.
+    import ast
+
+    docstring = ast.get_docstring(ast.parse(module.read_text(encoding="utf-8"))) or ""
+    last_paragraph = docstring.strip().split("\n\n")[-1]
+    named = re.findall(r"book/(\w+\.md)", last_paragraph)
+    assert named, f"{module.name}: the docstring's last paragraph names no chapter file"
+    assert all((ROOT / "book" / name).is_file() for name in named), named

@@ -5,7 +5,7 @@ surfaces later as a bare broadcasting error. The layers call these from their ow
 ``_check_input`` and ``_check_grad`` methods, which is why a quoted ``forward`` or
 ``backward`` shows its checks in one line before the mathematics.
 
-Used by every layer of ``mytorch.nn``; no chapter derives it.
+Used by every layer of ``mytorch.nn``; book/03_linear.md explains the line of checks.
 """
 
 from __future__ import annotations
