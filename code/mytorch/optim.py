@@ -6,11 +6,10 @@ Derived in book/06_networks.md.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import numpy as np
 
-from mytorch.nn._checks import as_array
+from mytorch.nn._checks import as_array, is_real
 
 
 class SGD:
@@ -36,11 +35,9 @@ class SGD:
                 "SGD: expected a mytorch.nn.Module with parameters(), "
                 f"got {type(model).__name__}"
             )
-        if (isinstance(lr, bool) or not isinstance(lr, Real)
-                or not (math.isfinite(lr) and lr > 0)):
+        if not (is_real(lr) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"SGD: expected a learning rate lr > 0, got lr={lr!r}")
-        if (isinstance(momentum, bool) or not isinstance(momentum, Real)
-                or not 0 <= momentum < 1):
+        if not (is_real(momentum) and 0 <= momentum < 1):
             raise ValueError(
                 f"SGD: expected 0 <= momentum < 1, got momentum={momentum!r}"
             )

@@ -169,7 +169,7 @@ class Problem:
         return _evaluate(self.point, [(n.name, n.op, n.operands) for n in self.nodes])
 
     def formula_html(self) -> str:
-        """The formula as HTML: sub/superscripts, ``·`` for products, ``ln`` for log."""
+        """The formula as HTML: indices, powers, ``·`` for products, ``ln`` for log."""
         return _render_formula(self.nodes, _HTML)
 
     def expected(self) -> dict[str, float]:

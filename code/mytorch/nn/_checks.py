@@ -10,6 +10,8 @@ Used by every layer of ``mytorch.nn``; book/03_linear.md explains the line of ch
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
 
@@ -67,6 +69,11 @@ def check_grad_shape(grad, expected: tuple, layout: str, owner: str) -> np.ndarr
             f"got {grad.shape}"
         )
     return grad
+
+
+def is_real(value) -> bool:
+    """True for a real number (Python's or NumPy's), not a bool."""
+    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 def _is_int(value) -> bool:

@@ -5,11 +5,9 @@ Derived in book/08_normalization.md.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 
-from mytorch.nn._checks import as_array, check_rng
+from mytorch.nn._checks import as_array, check_rng, is_real
 from mytorch.nn.module import Module
 
 
@@ -34,7 +32,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None):
-        if isinstance(p, bool) or not isinstance(p, Real) or not 0 <= p < 1:
+        if not (is_real(p) and 0 <= p < 1):
             raise ValueError(
                 f"Dropout: expected a drop probability 0 <= p < 1, got p={p!r}"
                 + (" (p = 1 would drop every entry, and 1 / (1 - p) is undefined)"

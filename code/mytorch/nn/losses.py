@@ -18,8 +18,8 @@ class CrossEntropyLoss(Module):
     """Mean cross-entropy ``loss = mean_n(logsumexp(logits[n]) - logits[n, label_n])``.
 
     This is ``-mean_n log softmax(logits)[n, labels[n]]`` written through
-    :func:`~mytorch.nn.functional.log_softmax`, so logits of ±1e4 give a finite loss and
-    a finite gradient. Like ``torch.nn.CrossEntropyLoss``, it takes raw logits (no
+    :func:`~mytorch.nn.functional.log_softmax`, so logits of ±1e4 give a finite loss
+    and a finite gradient. Like ``torch.nn.CrossEntropyLoss``, it takes raw logits (no
     softmax layer before it) and integer class indices.
 
     Attributes:

@@ -17,7 +17,6 @@ Derived in book/08_normalization.md.
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import numpy as np
 
@@ -26,13 +25,10 @@ from mytorch.nn._checks import (
     check_dtype,
     check_ndim,
     check_size,
+    is_real,
     positive_int,
 )
 from mytorch.nn.module import Module
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 class _BatchNorm(Module):
@@ -49,9 +45,9 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float64):
         name = type(self).__name__
         num_features = positive_int(num_features, "num_features", name)
-        if not (_is_real(eps) and math.isfinite(eps) and eps > 0):
+        if not (is_real(eps) and math.isfinite(eps) and eps > 0):
             raise ValueError(f"{name}: expected eps > 0, got eps={eps!r}")
-        if not (_is_real(momentum) and 0 <= momentum <= 1):
+        if not (is_real(momentum) and 0 <= momentum <= 1):
             raise ValueError(
                 f"{name}: expected 0 <= momentum <= 1, got momentum={momentum!r}"
             )

@@ -18,6 +18,16 @@ pytestmark = pytest.mark.ch04
 ACTIVATIONS = {"ReLU": torch.relu, "Sigmoid": torch.sigmoid, "Tanh": torch.tanh}
 
 
+def check_backward_against_torch(name, x, upstream):
+    """The layer's forward then backward give PyTorch's gradient of the same activation."""
+    layer = getattr(nn, name)()
+    layer.forward(x)
+    grad_x = layer.backward(upstream)
+    xt = t64(x, True)
+    ACTIVATIONS[name](xt).backward(t64(upstream))
+    assert_close(grad_x, xt.grad)
+
+
 def case(name, method, **kwargs):
     return pytest.param(name, marks=pytest.mark.question(f"{name}.{method}", **kwargs), id=name)
 
@@ -35,12 +45,7 @@ def test_backward_matches_torch(name, data, n, d, k):
     # Any shape, not only (N, D): an activation acts entry by entry.
     x = data.draw(float_arrays((n, d, k)), label="x")
     upstream = data.draw(float_arrays((n, d, k)), label="upstream")
-    layer = getattr(nn, name)()
-    layer.forward(x)
-    grad_x = layer.backward(upstream)
-    xt = t64(x, True)
-    ACTIVATIONS[name](xt).backward(t64(upstream))
-    assert_close(grad_x, xt.grad)
+    check_backward_against_torch(name, x, upstream)
 
 
 @pytest.mark.parametrize("name", [case(name, "backward") for name in ACTIVATIONS])
@@ -58,13 +63,7 @@ def test_forward_keeps_what_the_backward_pass_reads(name):
     # gradient even though the output is right.
     rng = np.random.default_rng(4)
     x = rng.standard_normal((3, 4)) * 2
-    upstream = rng.standard_normal((3, 4))
-    layer = getattr(nn, name)()
-    layer.forward(x)
-    grad_x = layer.backward(upstream)
-    xt = t64(x, True)
-    ACTIVATIONS[name](xt).backward(t64(upstream))
-    assert_close(grad_x, xt.grad)
+    check_backward_against_torch(name, x, rng.standard_normal((3, 4)))
 
 
 @pytest.mark.question("ReLU.backward")
